@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The desktop file, metainfo, polkit policy and MIME XML agree with each other and say what
-the app needs; update-mime-database accepts the MIME XML."""
+the app needs; update-mime-database accepts the MIME XML, and a\nrecording is recognised by its content."""
 import argparse
 import configparser
+import os
 import pathlib
 import shutil
 import subprocess
@@ -77,6 +78,17 @@ with tempfile.TemporaryDirectory() as tmp:
         errors.append(f"update-mime-database refused the MIME XML: {res.stderr.strip()}")
     elif not (pathlib.Path(tmp) / "application" / "x-pyrometer-recording.xml").exists():
         errors.append("update-mime-database did not produce the recording type")
+    elif shutil.which("gio"):
+        # A recording is recognised by its first bytes (the stream's magic), whatever its name.
+        data_dir = pathlib.Path(tmp) / "share"
+        shutil.copytree(tmp, data_dir / "mime", ignore=shutil.ignore_patterns("share"))
+        sample = pathlib.Path(tmp) / "recording-without-extension"
+        sample.write_bytes(b"\x89PYR\r\n\x1a\n\x01\x00\x00\x00")
+        env = dict(os.environ, XDG_DATA_DIRS=f"{data_dir}:/usr/share", XDG_DATA_HOME=str(data_dir))
+        info = subprocess.run(["gio", "info", "-a", "standard::content-type", str(sample)],
+                              capture_output=True, text=True, env=env)
+        if "application/x-pyrometer-recording" not in info.stdout:
+            errors.append(f"the recording magic is not recognised: {info.stdout.strip()}")
 
 for e in errors:
     print(e)
