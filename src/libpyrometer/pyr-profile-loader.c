@@ -6,6 +6,7 @@
 
 #include "pyr-profile-loader.h"
 #include "pyr-folded.h"
+#include "pyr-flamegraph-svg.h"
 /* Importers add their header here and one line to each table below. */
 
 typedef struct
@@ -22,6 +23,7 @@ typedef struct
 
 static const Importer importers[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_import },
+  { PYR_FORMAT_FLAMEGRAPH_SVG, pyr_flamegraph_svg_import },
 };
 
 static const Exporter exporters[] = {

@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "pyr-flamegraph-svg.h"
+#include "pyr-svg-scanner.h"
+
+/* inferno's defaults: frames narrower than 0.1 px of the 1180 px drawing area are dropped */
+#define INFERNO_MIN_WIDTH_PX 0.1
+#define INFERNO_DRAW_WIDTH   1180.0
+
+static char *
+fixture_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "data", "svg", name, NULL);
+}
+
+static char *
+load_fixture (const char *name,
+              gsize      *len)
+{
+  g_autofree char *path = fixture_path (name);
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+
+  g_file_get_contents (path, &data, len, &error);
+  g_assert_no_error (error);
+  return data;
+}
+
+static PyrProfile *
+import_fixture (const char *name)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  data = load_fixture (name, &len);
+  g_assert_true (pyr_flamegraph_svg_import (profile, data, len, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&profile);
+}
+
+static GError *
+import_error (const char *data,
+              gssize      len)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  GError *error = NULL;
+
+  if (len < 0)
+    len = strlen (data);
+  g_assert_false (pyr_flamegraph_svg_import (profile, data, len, NULL, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == PYR_IMPORT_ERROR);
+  g_test_message ("error: %s", error->message);
+  return error;
+}
+
+static char *
+stack_string (PyrProfile *profile,
+              guint32     node)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  for (; node != PYR_STACK_ROOT; node = pyr_profile_get_node_parent (profile, node))
+    g_ptr_array_insert (parts, 0, pyr_profile_format_frame (profile, pyr_profile_get_node_frame (profile, node)));
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (";", (char **) parts->pdata);
+}
+
+typedef struct
+{
+  char   *stack;
+  double  count;
+} Entry;
+
+static void
+entry_free (gpointer data)
+{
+  Entry *e = data;
+
+  g_free (e->stack);
+  g_free (e);
+}
+
+static void
+sequence_add (GPtrArray  *seq,
+              char       *stack,  /* owned */
+              double      count)
+{
+  Entry *last = seq->len > 0 ? g_ptr_array_index (seq, seq->len - 1) : NULL;
+
+  if (last != NULL && strcmp (last->stack, stack) == 0)
+    {
+      last->count += count;
+      g_free (stack);
+      return;
+    }
+  last = g_new (Entry, 1);
+  last->stack = stack;
+  last->count = count;
+  g_ptr_array_add (seq, last);
+}
+
+/* The profile's samples in order, adjacent samples of one stack merged. */
+static GPtrArray *
+profile_sequence (PyrProfile *profile)
+{
+  GPtrArray *seq = g_ptr_array_new_with_free_func (entry_free);
+
+  for (guint i = 0; i < pyr_profile_get_n_samples (profile); i++)
+    sequence_add (seq, stack_string (profile, pyr_profile_get_sample_stack (profile, i)),
+                  pyr_profile_get_sample_weight (profile, i));
+  return seq;
+}
+
+/* Stack → summed weight. */
+static GHashTable *
+sequence_table (GPtrArray *seq)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < seq->len; i++)
+    {
+      Entry *e = g_ptr_array_index (seq, i);
+      double *sum = g_hash_table_lookup (table, e->stack);
+
+      if (sum == NULL)
+        {
+          sum = g_new0 (double, 1);
+          g_hash_table_insert (table, g_strdup (e->stack), sum);
+        }
+      *sum += e->count;
+    }
+  return table;
+}
+
+static void
+assert_tables_equal (GHashTable *expected,
+                     GHashTable *actual)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      double *got = g_hash_table_lookup (actual, key);
+
+      if (got == NULL)
+        g_error ("stack missing from the import: %s", (char *) key);
+      if (fabs (*got - *(double *) value) > 1e-9)
+        g_error ("stack %s: expected %g, imported %g", (char *) key, *(double *) value, *got);
+    }
+  g_assert_cmpuint (g_hash_table_size (actual), ==, g_hash_table_size (expected));
+}
+
+static void
+assert_sequences_equal (GPtrArray *expected,
+                        GPtrArray *actual)
+{
+  for (guint i = 0; i < MIN (expected->len, actual->len); i++)
+    {
+      Entry *e = g_ptr_array_index (expected, i);
+      Entry *a = g_ptr_array_index (actual, i);
+
+      if (strcmp (e->stack, a->stack) != 0 || fabs (e->count - a->count) > 1e-9)
+        g_error ("sample run %u: expected %s %g, imported %s %g", i, e->stack, e->count, a->stack, a->count);
+    }
+  g_assert_cmpuint (actual->len, ==, expected->len);
+}
+
+/* inferno drops "_[k]"-style annotations from names */
+static char *
+canonical_label (PyrProfile *scratch,
+                 const char *label)
+{
+  gsize len = strlen (label);
+
+  if (len > 4 && label[len - 4] == '_' && label[len - 3] == '[' && label[len - 1] == ']' &&
+      strchr ("kwij", label[len - 2]) != NULL)
+    len -= 4;
+  return pyr_profile_format_frame (scratch, pyr_profile_intern_frame_label (scratch, label, len));
+}
+
+typedef struct
+{
+  GStrv  frames;
+  double count;
+} FoldedLine;
+
+static int
+compare_folded_lines (gconstpointer a,
+                      gconstpointer b)
+{
+  const FoldedLine *x = a, *y = b;
+
+  for (guint i = 0;; i++)
+    {
+      int c;
+
+      if (x->frames[i] == NULL || y->frames[i] == NULL)
+        return (x->frames[i] != NULL) - (y->frames[i] != NULL);
+      if ((c = strcmp (x->frames[i], y->frames[i])) != 0)
+        return c;
+    }
+}
+
+/*
+ * What a flame graph of this folded file shows: lines sorted (reversed for a flame chart),
+ * each frame a run of adjacent lines with the same prefix, and runs narrower than
+ * inferno's minimum width dropped with everything above them, their samples left to the
+ * frame below. column is 1 for the count, 2 for the second count of a differential file.
+ */
+static GPtrArray *
+expected_from_folded (const char *name,
+                      guint       column,
+                      gboolean    flamechart)
+{
+  g_autoptr(PyrProfile) scratch = pyr_profile_new ();
+  g_autofree char *data = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GArray) folded = g_array_new (FALSE, TRUE, sizeof (FoldedLine));
+  g_autoptr(GArray) run_total = g_array_new (FALSE, TRUE, sizeof (double));
+  g_autoptr(GArray) run_of = g_array_new (FALSE, TRUE, sizeof (guint));  /* per line and depth */
+  GPtrArray *seq = g_ptr_array_new_with_free_func (entry_free);
+  guint max_depth = 0;
+  double total = 0;
+  gsize len;
+
+  data = load_fixture (name, &len);
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strchomp (lines[i]);
+      if (lines[i][0] == '\0' || lines[i][0] == '#')
+        continue;
+
+      {
+        g_auto(GStrv) words = g_strsplit (lines[i], " ", -1);
+        guint n = g_strv_length (words);
+        g_auto(GStrv) raw = NULL;
+        FoldedLine line;
+        guint n_frames;
+
+        g_assert_cmpuint (n, >, column);
+        /* the count is the last word; a differential file has two, BEFORE then AFTER */
+        line.count = g_ascii_strtod (words[n - 1], NULL);
+        for (guint k = 0; k < column; k++)
+          {
+            g_free (words[n - 1 - k]);
+            words[n - 1 - k] = NULL;
+          }
+        {
+          g_autofree char *stack = g_strjoinv (" ", words);
+
+          raw = g_strsplit (stack, ";", -1);
+        }
+        n_frames = g_strv_length (raw);
+        line.frames = g_new0 (char *, n_frames + 1);
+        for (guint j = 0; j < n_frames; j++)
+          line.frames[j] = canonical_label (scratch, raw[j]);
+        max_depth = MAX (max_depth, n_frames);
+        total += line.count;
+        g_array_append_val (folded, line);
+      }
+    }
+
+  /* inferno draws a flame chart's lines right to left (its docs: "stack is not sorted and
+   * will be reversed") */
+  if (!flamechart)
+    g_array_sort (folded, compare_folded_lines);
+  else
+    for (guint i = 0; i < folded->len / 2; i++)
+      {
+        FoldedLine tmp = g_array_index (folded, FoldedLine, i);
+
+        g_array_index (folded, FoldedLine, i) = g_array_index (folded, FoldedLine, folded->len - 1 - i);
+        g_array_index (folded, FoldedLine, folded->len - 1 - i) = tmp;
+      }
+
+  /* runs: frame d of line i continues line i-1's run when frames 0..d are equal */
+  g_array_set_size (run_of, folded->len * max_depth);
+  for (guint i = 0; i < folded->len; i++)
+    {
+      FoldedLine *line = &g_array_index (folded, FoldedLine, i);
+      FoldedLine *prev = i > 0 ? &g_array_index (folded, FoldedLine, i - 1) : NULL;
+      gboolean same = prev != NULL;
+
+      for (guint d = 0; line->frames[d] != NULL; d++)
+        {
+          guint run;
+
+          same = same && prev->frames[d] != NULL && strcmp (prev->frames[d], line->frames[d]) == 0;
+          if (same)
+            run = g_array_index (run_of, guint, (i - 1) * max_depth + d);
+          else
+            {
+              double zero = 0;
+
+              run = run_total->len;
+              g_array_append_val (run_total, zero);
+            }
+          g_array_index (run_of, guint, i * max_depth + d) = run;
+          g_array_index (run_total, double, run) += line->count;
+        }
+    }
+
+  for (guint i = 0; i < folded->len; i++)
+    {
+      FoldedLine *line = &g_array_index (folded, FoldedLine, i);
+      g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+      for (guint d = 0; line->frames[d] != NULL; d++)
+        {
+          guint run = g_array_index (run_of, guint, i * max_depth + d);
+
+          if (g_array_index (run_total, double, run) * INFERNO_DRAW_WIDTH / total < INFERNO_MIN_WIDTH_PX)
+            break;
+          g_ptr_array_add (kept, line->frames[d]);
+        }
+      g_ptr_array_add (kept, NULL);
+      sequence_add (seq, g_strjoinv (";", (char **) kept->pdata), line->count);
+    }
+
+  for (guint i = 0; i < folded->len; i++)
+    g_strfreev (g_array_index (folded, FoldedLine, i).frames);
+  return seq;
+}
+
+static void
+assert_matches_folded (const char *svg,
+                       const char *folded,
+                       guint       column,
+                       gboolean    flamechart)
+{
+  g_autoptr(PyrProfile) profile = import_fixture (svg);
+  g_autoptr(GPtrArray) expected = expected_from_folded (folded, column, flamechart);
+  g_autoptr(GPtrArray) actual = profile_sequence (profile);
+
+  if (flamechart)
+    assert_sequences_equal (expected, actual);
+  else
+    {
+      g_autoptr(GHashTable) e = sequence_table (expected);
+      g_autoptr(GHashTable) a = sequence_table (actual);
+
+      assert_tables_equal (e, a);
+    }
+  g_assert_true (pyr_profile_get_approximate (profile));
+}
+
+static void
+assert_metadata (PyrProfile *profile,
+                 const char *key,
+                 const char *value)
+{
+  g_autofree char *got = pyr_profile_dup_metadata (profile, key);
+
+  g_assert_cmpstr (got, ==, value);
+}
+
+/* ---- scanner ---- */
+
+typedef struct
+{
+  GString *log;
+  GString *text;
+} ScanLog;
+
+static gboolean
+log_start (PyrSvgScanner     *scanner,
+           const char        *name,
+           gsize              name_len,
+           const PyrSvgAttr  *attrs,
+           guint              n_attrs,
+           gpointer           user_data,
+           GError           **error)
+{
+  ScanLog *log = user_data;
+
+  g_string_append_printf (log->log, "<%.*s", (int) name_len, name);
+  for (guint i = 0; i < n_attrs; i++)
+    {
+      g_string_append_printf (log->log, " %.*s=", (int) attrs[i].name_len, attrs[i].name);
+      if (!pyr_svg_decode (attrs[i].value, attrs[i].value_len, log->log, error))
+        return FALSE;
+    }
+  g_string_append_c (log->log, '>');
+  return TRUE;
+}
+
+static gboolean
+log_end (PyrSvgScanner  *scanner,
+         const char     *name,
+         gsize           name_len,
+         gpointer        user_data,
+         GError        **error)
+{
+  ScanLog *log = user_data;
+
+  g_string_append_printf (log->log, "</%.*s>", (int) name_len, name);
+  return TRUE;
+}
+
+static gboolean
+log_text (PyrSvgScanner  *scanner,
+          const char     *text,
+          gsize           len,
+          gboolean        is_cdata,
+          gpointer        user_data,
+          GError        **error)
+{
+  ScanLog *log = user_data;
+
+  if (is_cdata)
+    {
+      g_string_append_len (log->log, text, len);
+      return TRUE;
+    }
+  return pyr_svg_decode (text, len, log->log, error);
+}
+
+static const PyrSvgScannerCallbacks log_callbacks = { log_start, log_end, log_text };
+
+static char *
+scan (const char  *xml,
+      GError     **error)
+{
+  ScanLog log = { g_string_new (NULL), NULL };
+
+  if (!pyr_svg_scan (xml, strlen (xml), &log_callbacks, &log, NULL, error))
+    {
+      g_string_free (log.log, TRUE);
+      return NULL;
+    }
+  return g_string_free (log.log, FALSE);
+}
+
+static void
+test_scanner_basics (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  out = scan ("\xEF\xBB\xBF<?xml version=\"1.0\"?>\n"
+              "<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n"
+              "<!-- a > comment -->\n"
+              "<svg a='1' b = \"x &amp; &lt;y&gt; &#65;&#x42;\">"
+              "<g><title>f &quot;q&quot; &apos;</title><rect x=\"1\"/></g>"
+              "<script><![CDATA[ if (a < b && c) ]]></script>"
+              "</svg>\n",
+              &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==,
+                   "<svg a=1 b=x & <y> AB><g><title>f \"q\" '</title><rect x=1></rect></g>"
+                   "<script> if (a < b && c) </script></svg>");
+}
+
+static void
+test_scanner_doctype_entities_not_expanded (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  /* a "billion laughs" subset and an external entity: skipped, never expanded or fetched */
+  out = scan ("<!DOCTYPE svg [\n"
+              "  <!ENTITY lol \"lol\">\n"
+              "  <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+              "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n"
+              "  <!-- ] > -->\n"
+              "]>\n"
+              "<svg><title>&lol2;</title></svg>",
+              &error);
+  g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "&lol2;"));
+  g_assert_null (out);
+  g_clear_error (&error);
+
+  out = scan ("<!DOCTYPE svg [ <!ENTITY xxe SYSTEM \"file:///etc/passwd\"> ]><svg>&xxe;</svg>", &error);
+  g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "&xxe;"));
+}
+
+static void
+test_scanner_errors_name_the_line (void)
+{
+  static const struct { const char *xml; int code; const char *needle; } cases[] = {
+    { "", PYR_IMPORT_ERROR_EMPTY, "empty" },
+    { "   \n  ", PYR_IMPORT_ERROR_INVALID, "no XML element" },
+    { "<svg>\n<g>\n</svg>", PYR_IMPORT_ERROR_INVALID, "line 3" },
+    { "<svg>\n<g>\n", PYR_IMPORT_ERROR_TRUNCATED, "<g> (line 2)" },
+    { "<svg>\n<rect x=\"1", PYR_IMPORT_ERROR_TRUNCATED, "line 2" },
+    { "<svg>\n\n<rect x=1/></svg>", PYR_IMPORT_ERROR_INVALID, "line 3, column 9" },
+    { "<svg><rect x=\"a<b\"/></svg>", PYR_IMPORT_ERROR_INVALID, "'<'" },
+    { "<svg></svg><svg></svg>", PYR_IMPORT_ERROR_INVALID, "second root" },
+    { "hello", PYR_IMPORT_ERROR_INVALID, "not an XML file" },
+    { "<svg><!-- open", PYR_IMPORT_ERROR_TRUNCATED, "comment" },
+    { "<svg><![CDATA[ x", PYR_IMPORT_ERROR_TRUNCATED, "CDATA" },
+    { "<svg>&#0;</svg>", PYR_IMPORT_ERROR_INVALID, "&#0;" },
+    { "<svg>&#xD800;</svg>", PYR_IMPORT_ERROR_INVALID, "&#xD800;" },
+    { "<svg>&#99999999;</svg>", PYR_IMPORT_ERROR_INVALID, "out of range" },
+    { "<svg>&#99999999999999;</svg>", PYR_IMPORT_ERROR_INVALID, "&#9999" },
+    { "<svg>a & b</svg>", PYR_IMPORT_ERROR_INVALID, "'&'" },
+    { "<\xff\xfe>", PYR_IMPORT_ERROR_TRUNCATED, "line 1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = scan (cases[i].xml, &error);
+
+      g_test_message ("case %u: %s", i, error ? error->message : "(no error)");
+      g_assert_null (out);
+      g_assert_error (error, PYR_IMPORT_ERROR, cases[i].code);
+      g_assert_nonnull (strstr (error->message, cases[i].needle));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+}
+
+static void
+test_scanner_depth_bounded (void)
+{
+  g_autoptr(GString) xml = g_string_new ("<svg>");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (xml, "<g>");
+  out = scan (xml->str, &error);
+  g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "nested"));
+}
+
+static void
+test_scanner_attributes_bounded (void)
+{
+  g_autoptr(GString) xml = g_string_new ("<svg");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append_printf (xml, " a%u=\"%u\"", i, i);
+  g_string_append (xml, "/>");
+  out = scan (xml->str, &error);
+  g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_TOO_LARGE);
+}
+
+/* ---- import: every generation ---- */
+
+static void
+test_import_py_spy_readme (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("py-spy-readme-inferno07.svg");
+  g_autoptr(GPtrArray) seq = profile_sequence (profile);
+  g_autoptr(GHashTable) table = sequence_table (seq);
+  double *w;
+  gboolean found_frame = FALSE;
+
+  g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 2893);
+  g_assert_true (pyr_profile_get_approximate (profile));
+  assert_metadata (profile, "generator", "inferno 0.7");
+  assert_metadata (profile, "inverted", "true");
+  assert_metadata (profile, "format", "flamegraph-svg");
+  g_assert_false (pyr_profile_has_time (profile));
+
+  /* self counts are title counts minus the children's */
+  w = g_hash_table_lookup (table, "<module> (lastfm.py:161);calculate_similar_artists (lastfm.py:87)");
+  g_assert_nonnull (w);
+  g_assert_cmpfloat (*w, ==, 20 - 7);
+  w = g_hash_table_lookup (table, "<module> (lastfm.py:161);calculate_similar_artists (lastfm.py:79);fit (implicit/als.py:163)");
+  g_assert_nonnull (w);
+  g_assert_cmpfloat (*w, ==, 804);
+  w = g_hash_table_lookup (table, "<module> (lastfm.py:161)");
+  g_assert_nonnull (w);
+  g_assert_cmpfloat (*w, ==, 1);
+  g_assert_cmpuint (g_hash_table_size (table), ==, 16);
+
+  /* py-spy labels become name / file / line */
+  for (guint f = 0; f < pyr_profile_get_n_frames (profile); f++)
+    if (g_strcmp0 (pyr_profile_get_string (profile, pyr_profile_get_frame_name (profile, f)), "_wrapfunc") == 0)
+      {
+        g_assert_cmpstr (pyr_profile_get_string (profile, pyr_profile_get_frame_file (profile, f)), ==,
+                         "numpy/core/fromnumeric.py");
+        g_assert_cmpint (pyr_profile_get_frame_line (profile, f), ==, 51);
+        g_assert_cmpint (pyr_profile_get_frame_kind (profile, f), ==, PYR_FRAME_PYTHON);
+        found_frame = TRUE;
+      }
+  g_assert_true (found_frame);
+}
+
+static void
+test_import_austin_matches_folded (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("inferno-austin-flame.svg");
+
+  g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 291);
+  assert_metadata (profile, "generator", "inferno 0.10.4+");
+  assert_metadata (profile, "inverted", "false");
+  assert_matches_folded ("inferno-austin-flame.svg", "inferno-austin-flames.txt", 1, FALSE);
+}
+
+static void
+test_import_narrow_blocks_pruned (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("inferno-narrow-blocks-narrow-blocks.svg");
+  g_autoptr(GPtrArray) seq = profile_sequence (profile);
+  g_autoptr(GHashTable) table = sequence_table (seq);
+
+  /* the 1-sample stack is 0.003 px wide: gone, its sample left to "cksum;cksum" */
+  g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "cksum;cksum"), ==, 60001);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 386001);
+  assert_matches_folded ("inferno-narrow-blocks-narrow-blocks.svg",
+                         "inferno-narrow-blocks-narrow-blocks.txt", 1, FALSE);
+}
+
+static void
+test_import_flamechart_keeps_order (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("inferno-flamechart-flame.svg");
+
+  assert_metadata (profile, "flamechart", "true");
+  g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 598400);
+  assert_matches_folded ("inferno-flamechart-flame.svg", "inferno-flamechart-flames.txt", 1, TRUE);
+}
+
+static void
+test_import_differential (void)
+{
+  static const char *const names[] = { "inferno-differential-diff.svg",
+                                        "inferno-differential-diff-negated.svg" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(PyrProfile) profile = import_fixture (names[i]);
+      g_autofree char *deltas = NULL;
+
+      /* widths and counts are the AFTER profile (the second column) */
+      assert_matches_folded (names[i],
+                             "inferno-differential-perf-cycles-instructions-01-collapsed-all-diff.txt",
+                             2, FALSE);
+      g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 513);
+      assert_metadata (profile, "differential", "true");
+      deltas = pyr_profile_dup_metadata (profile, "differential-deltas");
+      g_assert_nonnull (deltas);
+      g_assert_nonnull (strstr (deltas, i == 0 ? "noploop;main +27.49\n" : "noploop;main -27.49\n"));
+    }
+}
+
+static void
+test_import_inverted (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("inferno-inverted-inverted.svg");
+  g_autoptr(GPtrArray) seq = profile_sequence (profile);
+  g_autoptr(GHashTable) table = sequence_table (seq);
+
+  assert_metadata (profile, "inverted", "true");
+  assert_metadata (profile, "title", "Icicle Graph");
+  g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 286);
+  g_assert_nonnull (g_hash_table_lookup (table, "java;start_thread;java_start;GCTaskThread::run;StealTask::do_it;SpinPause"));
+  g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "java;start_thread;java_start;GCTaskThread::run;StealTask::do_it;SpinPause"), ==, 7);
+}
+
+static void
+test_import_flamegraph_pl_2015 (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("flamegraph-pl-example-perf.svg");
+  g_autoptr(GPtrArray) seq = profile_sequence (profile);
+  g_autoptr(GHashTable) table = sequence_table (seq);
+  double *w;
+
+  assert_metadata (profile, "generator", "flamegraph.pl 2013-2018");
+  /* the root's title: "all (1,315 samples, 100%)" */
+  g_assert_cmpfloat (pyr_profile_get_total_weight (profile), ==, 1315);
+  /* "rw_verify_area (9 samples, 0.68%)" is a leaf under vfs_read */
+  w = g_hash_table_lookup (table, "java;[unknown];[unknown];[unknown];system_call_after_swapgs");
+  g_assert_nonnull (w);
+  g_assert_cmpfloat (*w, ==, 6);
+}
+
+/* ---- import: bad input ---- */
+
+static const char *
+svg_head (void)
+{
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\"><svg id=\"frames\" x=\"10\" width=\"1180\">";
+}
+
+static void
+test_import_bad_input (void)
+{
+  g_autofree char *austin = NULL;
+  gsize len;
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL, e6 = NULL, e7 = NULL, e8 = NULL;
+  g_autofree char *huge_count = NULL, *huge_fg = NULL, *huge_width = NULL, *orphan = NULL;
+
+  austin = load_fixture ("inferno-austin-flame.svg", &len);
+
+  e1 = import_error ("", 0);
+  g_assert_error (e1, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_EMPTY);
+
+  e2 = import_error (austin, len / 2);
+  g_assert_error (e2, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_TRUNCATED);
+  g_assert_nonnull (strstr (e2->message, "line"));
+
+  e3 = import_error ("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect x=\"0\" width=\"10\"/></svg>", -1);
+  g_assert_error (e3, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_UNSUPPORTED);
+
+  huge_count = g_strconcat (svg_head (), "<g><title>all (99999999999999999999999999 samples, 100%)</title>"
+                            "<rect x=\"0%\" y=\"10\" width=\"100%\" height=\"15\"/></g></svg></svg>", NULL);
+  e4 = import_error (huge_count, -1);
+  g_assert_nonnull (strstr (e4->message, "large"));
+
+  huge_fg = g_strconcat (svg_head (), "<g><title>all (1 samples, 100%)</title>"
+                         "<rect x=\"0%\" y=\"10\" width=\"100%\" height=\"15\" fg:x=\"0\" fg:w=\"1e300\"/></g></svg></svg>", NULL);
+  e5 = import_error (huge_fg, -1);
+  g_assert_nonnull (strstr (e5->message, "fg:w"));
+
+  huge_width = g_strconcat (svg_head (), "<g><title>all (1 samples, 100%)</title>"
+                            "<rect x=\"0\" y=\"10\" width=\"1e999\" height=\"15\"/></g></svg></svg>", NULL);
+  e6 = import_error (huge_width, -1);
+  g_assert_nonnull (strstr (e6->message, "width"));
+
+  /* a frame with nothing below it */
+  orphan = g_strconcat (svg_head (),
+                        "<g><title>all (10 samples, 100%)</title><rect x=\"0%\" y=\"100\" width=\"50%\" height=\"15\"/></g>\n"
+                        "<g><title>f (5 samples, 50%)</title><rect x=\"60%\" y=\"84\" width=\"20%\" height=\"15\"/></g>"
+                        "</svg></svg>", NULL);
+  e7 = import_error (orphan, -1);
+  g_assert_nonnull (strstr (e7->message, "line 2"));
+  g_assert_nonnull (strstr (e7->message, "“f”"));
+
+  e8 = import_error ("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  g_assert_error (e8, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID);
+}
+
+static void
+test_import_binary_noise (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autoptr(PyrProfile) profile = pyr_profile_new ();
+      g_autoptr(GError) error = NULL;
+      guint len = g_rand_int_range (rand, 1, 4096);
+      g_autofree char *data = g_malloc (len);
+
+      for (guint i = 0; i < len; i++)
+        data[i] = (char) g_rand_int_range (rand, 0, 256);
+      if (round % 2 == 0)
+        memcpy (data, "<svg>", MIN (len, 5));
+      g_assert_false (pyr_flamegraph_svg_import (profile, data, len, NULL, NULL, NULL, &error));
+      g_assert_nonnull (error);
+    }
+}
+
+static void
+test_import_deep_graph (void)
+{
+  /* 100,000 frames stacked on each other: flat XML, deep graph; rebuilt without recursion */
+  g_autoptr(GString) svg = g_string_new (svg_head ());
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  g_autoptr(GError) error = NULL;
+  const guint depth = 100000;
+
+  for (guint d = 0; d <= depth; d++)
+    g_string_append_printf (svg, "<g><title>%s%u (7 samples, 100%%)</title>"
+                            "<rect x=\"0\" y=\"%u\" width=\"1180\" height=\"15\"/></g>",
+                            d == 0 ? "all" : "f", d == 0 ? 0 : d, 20 + d * 16);
+  g_string_append (svg, "</svg></svg>");
+  g_assert_true (pyr_flamegraph_svg_import (profile, svg->str, svg->len, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pyr_profile_get_n_samples (profile), ==, 1);
+  g_assert_cmpuint (pyr_profile_get_node_depth (profile, pyr_profile_get_sample_stack (profile, 0)), ==, depth);
+}
+
+static void
+progress_cb (double   fraction,
+             gpointer user_data)
+{
+  double *last = user_data;
+
+  g_assert_cmpfloat (fraction, >=, *last);
+  g_assert_cmpfloat (fraction, <=, 1.0);
+  *last = fraction;
+}
+
+static void
+test_import_progress_and_cancel (void)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  double last = 0;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrProfile) p1 = pyr_profile_new ();
+  g_autoptr(PyrProfile) p2 = pyr_profile_new ();
+
+  data = load_fixture ("flamegraph-pl-example-perf.svg", &len);
+  g_assert_true (pyr_flamegraph_svg_import (p1, data, len, progress_cb, &last, NULL, NULL));
+  g_assert_cmpfloat (last, ==, 1.0);
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (pyr_flamegraph_svg_import (p2, data, len, NULL, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+test_probe (void)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+
+  data = load_fixture ("py-spy-readme-inferno07.svg", &len);
+  g_assert_true (pyr_flamegraph_svg_probe (data, len));
+  g_assert_false (pyr_flamegraph_svg_probe ("main;foo 1\n", 11));
+  g_assert_false (pyr_flamegraph_svg_probe ("", 0));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/svg/scanner/basics", test_scanner_basics);
+  g_test_add_func ("/svg/scanner/doctype-entities-not-expanded", test_scanner_doctype_entities_not_expanded);
+  g_test_add_func ("/svg/scanner/errors-name-the-line", test_scanner_errors_name_the_line);
+  g_test_add_func ("/svg/scanner/depth-bounded", test_scanner_depth_bounded);
+  g_test_add_func ("/svg/scanner/attributes-bounded", test_scanner_attributes_bounded);
+  g_test_add_func ("/svg/import/py-spy-readme", test_import_py_spy_readme);
+  g_test_add_func ("/svg/import/austin-matches-folded", test_import_austin_matches_folded);
+  g_test_add_func ("/svg/import/narrow-blocks-pruned", test_import_narrow_blocks_pruned);
+  g_test_add_func ("/svg/import/flamechart-keeps-order", test_import_flamechart_keeps_order);
+  g_test_add_func ("/svg/import/differential", test_import_differential);
+  g_test_add_func ("/svg/import/inverted", test_import_inverted);
+  g_test_add_func ("/svg/import/flamegraph-pl-2015", test_import_flamegraph_pl_2015);
+  g_test_add_func ("/svg/import/bad-input", test_import_bad_input);
+  g_test_add_func ("/svg/import/binary-noise", test_import_binary_noise);
+  g_test_add_func ("/svg/import/deep-graph", test_import_deep_graph);
+  g_test_add_func ("/svg/import/progress-and-cancel", test_import_progress_and_cancel);
+  g_test_add_func ("/svg/probe", test_probe);
+
+  return g_test_run ();
+}
