@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* type (u32: 5 bytes) + length (< 2^21: 3 bytes, but a non-minimal one may take up to 10) */
-#define RECORD_HEAD_MAX (5 + PYR_VARINT_MAX_LEN)
+/* type + length; both may be non-minimal varints */
+#define RECORD_HEAD_MAX (2 * PYR_VARINT_MAX_LEN)
 
 struct thread_state
 {
@@ -687,9 +687,9 @@ parse_head (struct pyr_stream_reader *r,
 
   if ((status = pyr_varint_get (&p, end, &t)) != PYR_VARINT_OK)
     {
-      if (status == PYR_VARINT_SHORT && end - start < 5)
+      if (status == PYR_VARINT_SHORT)
         return 0;
-      return fail (r, -EBADMSG, r->offset, "record type is not a valid 32-bit varint");
+      return fail (r, -EBADMSG, r->offset, "record type is a varint longer than 64 bits");
     }
   if (t == 0 || t > UINT32_MAX)
     return fail (r, -EBADMSG, r->offset, "invalid record type %" PRIu64, t);
