@@ -99,7 +99,10 @@ print_bytes (size_t               offset,
 
       for (size_t i = line; i < n && i < line + 12; i++)
         k += (size_t) snprintf (hex + k, sizeof hex - k, "%02x ", p[i]);
-      printf ("%06zx  %-37s%s\n", offset + line, hex, line == 0 ? what : "");
+      if (line == 0)
+        printf ("%06zx  %-37s%s\n", offset + line, hex, what);
+      else
+        printf ("%06zx  %.*s\n", offset + line, (int) k - 1, hex);
     }
 }
 
