@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -30,6 +31,23 @@ writer_to_bytes (GByteArray *bytes)
 
   g_assert_nonnull (w);
   return w;
+}
+
+/* PYR_STREAM_SEED_DIR=DIR makes the tests leave the streams they write there, as a seed corpus
+ * for fuzz/protocol/fuzz-stream-reader. */
+static void
+maybe_write_seed (const char *name,
+                  GByteArray *bytes)
+{
+  const char *dir = g_getenv ("PYR_STREAM_SEED_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, (const char *) bytes->data, bytes->len, &error);
+  g_assert_no_error (error);
 }
 
 /* A record as text, so whole streams compare with one string comparison. */
@@ -316,6 +334,7 @@ test_round_trip_every_record (void)
   g_autofree char *text = NULL;
   Collector c;
 
+  maybe_write_seed ("every-record.pyrometer", bytes);
   collector_init (&c);
   g_assert_cmpint (read_stream (&c, bytes->data, bytes->len, 0), ==, 0);
   text = join_records (c.records);
@@ -439,6 +458,7 @@ test_prefix_sharing_across_threads (void)
   pyr_stream_writer_flush (w);
   /* sharing must make samples far cheaper than their ~20 frames of 1 byte each */
   g_assert_cmpuint ((bytes->len - samples_start) / 2000, <, 14);
+  maybe_write_seed ("three-threads.pyrometer", bytes);
 
   collector_init (&c);
   g_assert_cmpint (read_stream (&c, bytes->data, bytes->len, 0), ==, 0);
@@ -494,6 +514,7 @@ test_time_and_weight (void)
   g_assert_cmpint (pyr_stream_writer_sample (w, G_MAXUINT64, thread, 0xffffffffu, G_MAXUINT64,
                                              NULL, 0), ==, 0);
   pyr_stream_writer_flush (w);
+  maybe_write_seed ("time-and-weight.pyrometer", bytes);
 
   collector_init (&c);
   g_assert_cmpint (read_stream (&c, bytes->data, bytes->len, 0), ==, 0);
@@ -674,6 +695,69 @@ test_writer_fd_partial_writes (void)
   pyr_stream_writer_free (w);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void
+on_alarm (int signo)
+{
+  alarms++;
+}
+
+/* Signals interrupting blocking writes (EINTR, or a short write) lose nothing. */
+static void
+test_writer_fd_eintr (void)
+{
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  PipeReader pr = { 0, bytes };
+  struct sigaction sa = { 0 }, old_sa;
+  struct itimerval timer = { { 0, 200 }, { 0, 200 } }, no_timer = { { 0, 0 }, { 0, 0 } };
+  struct pyr_stream_writer *w;
+  sigset_t alarm_set;
+  GThread *thread_handle;
+  uint32_t frames[64], thread, name;
+  Collector c;
+  int fds[2];
+
+  /* the drain thread inherits a blocked SIGALRM, so the signals interrupt the writer */
+  sigemptyset (&alarm_set);
+  sigaddset (&alarm_set, SIGALRM);
+  pthread_sigmask (SIG_BLOCK, &alarm_set, NULL);
+  g_assert_no_errno (pipe (fds));
+  pr.fd = fds[0];
+  thread_handle = g_thread_new ("drain", drain_pipe_slowly, &pr);
+  pthread_sigmask (SIG_UNBLOCK, &alarm_set, NULL);
+
+  sa.sa_handler = on_alarm;   /* no SA_RESTART: write() returns EINTR or a short count */
+  sigaction (SIGALRM, &sa, &old_sa);
+  alarms = 0;
+  setitimer (ITIMER_REAL, &timer, NULL);
+
+  w = pyr_stream_writer_new (fds[1]);
+  g_assert_cmpint (pyr_stream_writer_add_string (w, "f", 1, &name), ==, 0);
+  for (guint i = 0; i < 64; i++)
+    g_assert_cmpint (pyr_stream_writer_add_frame (w, &(struct pyr_stream_frame) { .name = name },
+                                                  &frames[i]), ==, 0);
+  g_assert_cmpint (pyr_stream_writer_add_thread (w, &(struct pyr_stream_thread) { .pid = 1 },
+                                                 &thread), ==, 0);
+  for (guint n = 0; n < 40000; n++)
+    g_assert_cmpint (pyr_stream_writer_sample (w, n, thread, 0, 1, frames + (n % 2), 63), ==, 0);
+  g_assert_cmpint (pyr_stream_writer_end (w, 40000, PYR_STREAM_END_COMPLETE, 0, ""), ==, 0);
+
+  setitimer (ITIMER_REAL, &no_timer, NULL);
+  sigaction (SIGALRM, &old_sa, NULL);
+  close (fds[1]);
+  g_thread_join (thread_handle);
+  close (fds[0]);
+  g_test_message ("%d signals during the writes", (int) alarms);
+
+  g_assert_cmpuint (bytes->len, ==, pyr_stream_writer_get_offset (w));
+  collector_init (&c);
+  g_assert_cmpint (read_stream (&c, bytes->data, bytes->len, 0), ==, 0);
+  g_assert_cmpuint (c.records->len, ==, 1 + 1 + 64 + 1 + 40000 + 1);
+  collector_clear (&c);
+  pyr_stream_writer_free (w);
+}
+
 /* Builds a stream from a header and hand-made records (type, then payload bytes). */
 static GByteArray *
 stream_from (const guint8 *records,
@@ -701,6 +785,7 @@ test_unknown_records_skipped (void)
   g_autofree char *text = NULL;
   Collector c;
 
+  maybe_write_seed ("unknown-records.pyrometer", bytes);
   collector_init (&c);
   g_assert_cmpint (read_stream (&c, bytes->data, bytes->len, 0), ==, 0);
   text = join_records (c.records);
@@ -906,6 +991,7 @@ main (int   argc,
   g_test_add_func ("/protocol/writer/rejects-invalid", test_writer_rejects_invalid);
   g_test_add_func ("/protocol/writer/epipe", test_writer_epipe);
   g_test_add_func ("/protocol/writer/fd-partial-writes", test_writer_fd_partial_writes);
+  g_test_add_func ("/protocol/writer/fd-eintr", test_writer_fd_eintr);
 
   return g_test_run ();
 }
