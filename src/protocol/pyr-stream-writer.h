@@ -96,12 +96,13 @@ int  pyr_stream_writer_sample          (struct pyr_stream_writer        *w,
 /* Counters are cumulative since the start of the recording. */
 int  pyr_stream_writer_stats           (struct pyr_stream_writer        *w,
                                         const struct pyr_stream_stats   *stats);
-/* level is a PyrStreamLogLevel; message is NUL-terminated plain English. */
+/* level is a PyrStreamLogLevel; message is NUL-terminated plain English (cut at 64 KiB). */
 int  pyr_stream_writer_log             (struct pyr_stream_writer        *w,
                                         uint64_t                         time_ns,
                                         uint32_t                         level,
                                         const char                      *message);
-/* The last record.  Flushes.  Later calls other than free return -EINVAL. */
+/* The last record: reason is a PyrStreamEndReason, code as documented there, message may be
+ * NULL (cut at 64 KiB).  Flushes.  Later calls other than free return -EINVAL. */
 int  pyr_stream_writer_end             (struct pyr_stream_writer        *w,
                                         uint64_t                         time_ns,
                                         uint32_t                         reason,
