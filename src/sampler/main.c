@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pyr-dump.h"
+#include "pyr-python.h"
+#include "pyr-record.h"
+#include "pyr-stream-writer.h"
+
+/* Exit codes: documented in --help and in the EXIT STATUS section below. */
+enum
+{
+  EXIT_OK           = 0,
+  EXIT_ERROR        = 1,
+  EXIT_USAGE        = 2,
+  EXIT_NO_PROCESS   = 3,
+  EXIT_PERMISSION   = 4,
+  EXIT_NOT_PYTHON   = 5,
+  EXIT_UNSUPPORTED  = 6,
+  EXIT_TARGET_EXITED = 7,
+  EXIT_OUTPUT       = 8,
+  EXIT_EXEC_FAILED  = 127,
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static const char usage_text[] =
+  "Usage: pyrometer-sampler [OPTION...] (--pid PID | -- COMMAND [ARG...])\n"
+  "\n"
+  "Samples the call stacks of a running CPython 3.8-3.15 process from outside, without\n"
+  "stopping it, and writes them as a Pyrometer stream (the .pyrometer file format).\n"
+  "\n"
+  "  -p, --pid PID            sample the running process PID (attach mode)\n"
+  "  -- COMMAND [ARG...]      run COMMAND and sample it (launch mode)\n"
+  "  -r, --rate HZ            mean samples per second (default 100); the gaps between\n"
+  "                           samples are random (Poisson) so periodic work is not aliased\n"
+  "  -d, --duration SECONDS   stop after this long (default: until stopped or the target ends)\n"
+  "  -o, --output FILE|-      write the stream to FILE, or to standard output (-, default)\n"
+  "      --dump               print every thread's current stack once, as text, and exit\n"
+  "      --idle               keep samples of idle threads, flagged as idle (the default)\n"
+  "      --no-idle            drop samples of idle threads (like py-spy without --idle)\n"
+  "      --gil                keep only the thread holding the GIL\n"
+  "      --blocking           stop the target's threads while each sample is read (exact\n"
+  "                           stacks, more overhead); they always run on afterwards\n"
+  "      --startup-timeout S  launch mode: how long to wait for the interpreter to start\n"
+  "                           (default 10)\n"
+  "      --subprocesses       follow child processes (not implemented yet)\n"
+  "      --native             include native frames (not implemented yet)\n"
+  "  -h, --help               show this help\n"
+  "  -V, --version            show the version\n"
+  "\n"
+  "Idle samples are kept by default because every sample carries an idle flag: a viewer\n"
+  "can hide them or show wall-clock time without recording again.\n"
+  "\n"
+  "Attach mode never stops the target unless --blocking is given, and leaves it running\n"
+  "and detached whatever ends the recording: the duration, Ctrl-C, SIGTERM, the reader of\n"
+  "the output going away, the target exiting, or an error.  In launch mode Ctrl-C and\n"
+  "SIGTERM are passed on to the command; the sampler waits for it and exits with its\n"
+  "status (128 + N when it was killed by signal N).  When run as root through pkexec, the\n"
+  "command runs as the invoking user (PKEXEC_UID).\n"
+  "\n"
+  "EXIT STATUS\n"
+  "  0    success (launch mode: the command's own exit status)\n"
+  "  1    other error\n"
+  "  2    bad usage\n"
+  "  3    no such process\n"
+  "  4    permission denied: the target's memory cannot be read\n"
+  "  5    not a Python process, or its interpreter did not start in time\n"
+  "  6    unsupported Python version (the message names it)\n"
+  "  7    the target exited before its stacks could be read\n"
+  "  8    the output cannot be written (e.g. its reader went away)\n"
+  "  127  launch mode: the command could not be run\n"
+  "\n"
+  "PERMISSIONS\n"
+  "  Reading another process needs the right to ptrace it.  A command launched by the\n"
+  "  sampler is always readable.  To attach to a running process, run the sampler as the\n"
+  "  same user with the Yama setting kernel.yama.ptrace_scope at 0, or as root (pkexec\n"
+  "  pyrometer-sampler ...), or give it CAP_SYS_PTRACE.  In a Docker container, start it\n"
+  "  with --cap-add SYS_PTRACE.\n";
+
+static void
+on_stop_signal (int sig)
+{
+  stop_signal = sig;
+}
+
+static int
+exit_code_for (int code)
+{
+  switch (code)
+    {
+    case -ESRCH:
+    case -ENOENT:
+      return EXIT_NO_PROCESS;
+    case -EPERM:
+    case -EACCES:
+      return EXIT_PERMISSION;
+    case -PYR_ENOTPYTHON:
+      return EXIT_NOT_PYTHON;
+    case -PYR_EVERSION:
+      return EXIT_UNSUPPORTED;
+    case -PYR_EEXITED:
+      return EXIT_TARGET_EXITED;
+    case -EPIPE:
+      return EXIT_OUTPUT;
+    default:
+      return EXIT_ERROR;
+    }
+}
+
+static void
+print_error (const struct pyr_err *err)
+{
+  fprintf (stderr, "pyrometer-sampler: %s\n", err->msg);
+  if (err->code == -EPERM || err->code == -EACCES)
+    {
+      int scope = -1;
+      FILE *f = fopen ("/proc/sys/kernel/yama/ptrace_scope", "re");
+      if (f != NULL)
+        {
+          if (fscanf (f, "%d", &scope) != 1)
+            scope = -1;
+          fclose (f);
+        }
+      fprintf (stderr,
+               "To allow it, do one of:\n"
+               "  - run it as root: pkexec pyrometer-sampler ... (or sudo)\n"
+               "  - give the sampler the capability: setcap cap_sys_ptrace+ep pyrometer-sampler\n"
+               "  - launch the program through the sampler instead: pyrometer-sampler -- COMMAND\n");
+      if (scope > 0)
+        fprintf (stderr, "  - allow ptrace between processes of one user: "
+                         "sysctl kernel.yama.ptrace_scope=0 (it is %d now)\n", scope);
+      fprintf (stderr, "  - in a Docker container: docker run --cap-add SYS_PTRACE ...\n");
+    }
+}
+
+static int
+parse_double (const char *s,
+              double     *out)
+{
+  char *end;
+  errno = 0;
+  *out = strtod (s, &end);
+  return errno == 0 && end != s && *end == '\0' ? 0 : -1;
+}
+
+/* Launch mode, in the child: become the user who ran pkexec, then exec the command. */
+static void
+exec_child (char **argv,
+            int    report_fd)
+{
+  const char *pkexec_uid = getenv ("PKEXEC_UID");
+  int e;
+
+  signal (SIGPIPE, SIG_DFL);
+  if (getuid () == 0 && pkexec_uid != NULL && *pkexec_uid != '\0')
+    {
+      uid_t uid = (uid_t) strtoul (pkexec_uid, NULL, 10);
+      struct passwd *pw = getpwuid (uid);
+      gid_t gid = pw ? pw->pw_gid : (gid_t) uid;
+
+      if ((pw ? initgroups (pw->pw_name, gid) : setgroups (0, NULL)) < 0
+          || setgid (gid) < 0 || setuid (uid) < 0 || (uid != 0 && setuid (0) == 0))
+        {
+          e = errno ? errno : EPERM;
+          if (write (report_fd, &e, sizeof e) < 0)
+            _exit (EXIT_EXEC_FAILED);
+          _exit (EXIT_EXEC_FAILED);
+        }
+      if (pw != NULL)
+        {
+          setenv ("HOME", pw->pw_dir, 1);
+          setenv ("USER", pw->pw_name, 1);
+          setenv ("LOGNAME", pw->pw_name, 1);
+        }
+    }
+  execvp (argv[0], argv);
+  e = errno;
+  if (write (report_fd, &e, sizeof e) < 0)
+    _exit (EXIT_EXEC_FAILED);
+  _exit (EXIT_EXEC_FAILED);
+}
+
+static int
+status_to_exit (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return EXIT_ERROR;
+}
+
+static int
+wait_child (pid_t child)
+{
+  int status;
+  pid_t r;
+
+  for (;;)
+    {
+      r = waitpid (child, &status, 0);
+      if (r == child)
+        return status_to_exit (status);
+      if (r < 0 && errno == EINTR)
+        {
+          if (stop_signal)
+            {
+              kill (child, stop_signal);
+              stop_signal = 0;
+            }
+          continue;
+        }
+      return EXIT_ERROR;
+    }
+}
+
+/* Attach to a freshly launched child: its interpreter needs a moment to load and start. */
+static int
+attach_launched (struct pyr_python *py,
+                 pid_t              child,
+                 double             timeout_s,
+                 int               *child_status,
+                 struct pyr_err    *err)
+{
+  struct timespec start, now, pause = { 0, 5 * 1000000 };
+  int ret;
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  for (;;)
+    {
+      ret = pyr_python_attach (py, child, err);
+      if (ret == 0)
+        return 0;
+      if (waitpid (child, child_status, WNOHANG) == child)
+        return pyr_err_set (err, -PYR_EEXITED, "the command exited before Python started");
+      if (ret != -PYR_ENOTPYTHON && ret != -ESRCH)
+        return ret;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      if ((double) (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > timeout_s)
+        return pyr_err_prefix (err, ret, "no Python interpreter started within %g s", timeout_s);
+      if (stop_signal)
+        return pyr_err_set (err, -EINTR, "interrupted");
+      nanosleep (&pause, NULL);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const struct option longopts[] = {
+    { "pid", required_argument, NULL, 'p' },
+    { "rate", required_argument, NULL, 'r' },
+    { "duration", required_argument, NULL, 'd' },
+    { "output", required_argument, NULL, 'o' },
+    { "dump", no_argument, NULL, 'D' },
+    { "idle", no_argument, NULL, 'i' },
+    { "no-idle", no_argument, NULL, 'I' },
+    { "gil", no_argument, NULL, 'g' },
+    { "blocking", no_argument, NULL, 'b' },
+    { "startup-timeout", required_argument, NULL, 'T' },
+    { "subprocesses", no_argument, NULL, 's' },
+    { "native", no_argument, NULL, 'n' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct pyr_record_options ropts = { .rate_hz = 100, .keep_idle = true };
+  struct pyr_err err = { 0 };
+  static struct pyr_python py;
+  const char *output = "-";
+  double startup_timeout = 10;
+  bool dump = false;
+  long pid = 0;
+  char **command = NULL;
+  pid_t child = 0;
+  int child_status = -1;
+  int opt, ret, out_fd = STDOUT_FILENO, exit_code = EXIT_OK;
+  struct sigaction sa;
+
+  while ((opt = getopt_long (argc, argv, "+p:r:d:o:hV", longopts, NULL)) != -1)
+    {
+      switch (opt)
+        {
+        case 'p':
+          {
+            char *end;
+            errno = 0;
+            pid = strtol (optarg, &end, 0);
+            if (errno != 0 || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
+              {
+                fprintf (stderr, "pyrometer-sampler: invalid process id '%s'\n", optarg);
+                return EXIT_USAGE;
+              }
+          }
+          break;
+        case 'r':
+          if (parse_double (optarg, &ropts.rate_hz) < 0 || !(ropts.rate_hz > 0)
+              || ropts.rate_hz > 1e6)
+            {
+              fprintf (stderr, "pyrometer-sampler: invalid rate '%s' (1 to 1000000 Hz)\n", optarg);
+              return EXIT_USAGE;
+            }
+          break;
+        case 'd':
+          if (parse_double (optarg, &ropts.duration_s) < 0 || !(ropts.duration_s > 0)
+              || ropts.duration_s > 1e9)
+            {
+              fprintf (stderr, "pyrometer-sampler: invalid duration '%s'\n", optarg);
+              return EXIT_USAGE;
+            }
+          break;
+        case 'T':
+          if (parse_double (optarg, &startup_timeout) < 0 || !(startup_timeout >= 0))
+            {
+              fprintf (stderr, "pyrometer-sampler: invalid start-up timeout '%s'\n", optarg);
+              return EXIT_USAGE;
+            }
+          break;
+        case 'o':
+          output = optarg;
+          break;
+        case 'D':
+          dump = true;
+          break;
+        case 'i':
+          ropts.keep_idle = true;
+          break;
+        case 'I':
+          ropts.keep_idle = false;
+          break;
+        case 'g':
+          ropts.gil_only = true;
+          break;
+        case 'b':
+          ropts.blocking = true;
+          break;
+        case 's':
+          fprintf (stderr, "pyrometer-sampler: --subprocesses is not implemented yet\n");
+          return EXIT_USAGE;
+        case 'n':
+          fprintf (stderr, "pyrometer-sampler: --native is not implemented yet\n");
+          return EXIT_USAGE;
+        case 'h':
+          fputs (usage_text, stdout);
+          return EXIT_OK;
+        case 'V':
+          printf ("pyrometer-sampler %s\n", PACKAGE_VERSION);
+          return EXIT_OK;
+        default:
+          fprintf (stderr, "Try 'pyrometer-sampler --help' for more information.\n");
+          return EXIT_USAGE;
+        }
+    }
+  if (optind < argc)
+    command = argv + optind;
+  if ((pid != 0) == (command != NULL))
+    {
+      fprintf (stderr, "pyrometer-sampler: give either --pid PID or -- COMMAND\n"
+                       "Try 'pyrometer-sampler --help' for more information.\n");
+      return EXIT_USAGE;
+    }
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  signal (SIGPIPE, SIG_IGN);     /* a vanished reader is -EPIPE from the writer */
+  ropts.stop = &stop_signal;
+
+  if (!dump && strcmp (output, "-") != 0)
+    {
+      out_fd = open (output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (out_fd < 0)
+        {
+          fprintf (stderr, "pyrometer-sampler: cannot write %s: %s\n", output, strerror (errno));
+          return EXIT_OUTPUT;
+        }
+    }
+  else if (!dump && isatty (STDOUT_FILENO))
+    {
+      fprintf (stderr, "pyrometer-sampler: the stream is binary; give --output FILE or send "
+                       "standard output to a pipe or file\n");
+      return EXIT_USAGE;
+    }
+
+  if (command != NULL)
+    {
+      int report[2];
+      int e = 0;
+      ssize_t n;
+
+      if (pipe2 (report, O_CLOEXEC) < 0)
+        {
+          perror ("pyrometer-sampler: pipe");
+          return EXIT_ERROR;
+        }
+      child = fork ();
+      if (child < 0)
+        {
+          perror ("pyrometer-sampler: fork");
+          return EXIT_ERROR;
+        }
+      if (child == 0)
+        {
+          close (report[0]);
+          if (out_fd != STDOUT_FILENO)
+            close (out_fd);
+          else if (!dump)
+            dup2 (STDERR_FILENO, STDOUT_FILENO);  /* stdout carries the stream */
+          exec_child (command, report[1]);
+        }
+      close (report[1]);
+      do
+        n = read (report[0], &e, sizeof e);
+      while (n < 0 && errno == EINTR);
+      close (report[0]);
+      if (n == sizeof e)
+        {
+          waitpid (child, NULL, 0);
+          fprintf (stderr, "pyrometer-sampler: cannot run %s: %s\n", command[0], strerror (e));
+          return EXIT_EXEC_FAILED;
+        }
+      ropts.child = child;
+      ret = attach_launched (&py, child, startup_timeout, &child_status, &err);
+      if (ret < 0)
+        {
+          print_error (&err);
+          if (ret == -PYR_EEXITED)
+            return status_to_exit (child_status);
+          /* the command was started only to be profiled: do not leave it behind */
+          kill (child, SIGTERM);
+          waitpid (child, NULL, 0);
+          return exit_code_for (ret);
+        }
+    }
+  else
+    {
+      ret = pyr_python_attach (&py, (pid_t) pid, &err);
+      if (ret < 0)
+        {
+          print_error (&err);
+          return exit_code_for (ret);
+        }
+    }
+
+  if (dump)
+    {
+      static struct pyr_sample sample;
+      ret = pyr_dump_print (&py, &sample, stdout, &err);
+      if (ret < 0)
+        {
+          print_error (&err);
+          exit_code = exit_code_for (ret);
+        }
+      pyr_python_detach (&py);
+      if (child > 0)
+        {
+          kill (child, SIGTERM);
+          waitpid (child, NULL, 0);
+        }
+      return exit_code;
+    }
+
+  {
+    struct pyr_stream_writer *w = pyr_stream_writer_new (out_fd);
+    struct pyr_record_result res;
+
+    if (w == NULL)
+      {
+        fprintf (stderr, "pyrometer-sampler: out of memory\n");
+        pyr_python_detach (&py);
+        return EXIT_ERROR;
+      }
+    ret = pyr_record_run (&py, w, &ropts, &res, &err);
+    pyr_stream_writer_free (w);
+    pyr_python_detach (&py);
+    if (out_fd != STDOUT_FILENO)
+      close (out_fd);
+    if (ret < 0)
+      {
+        print_error (&err);
+        exit_code = exit_code_for (ret);
+      }
+    if (getenv ("PYROMETER_SAMPLER_REPORT") != NULL && res.samples > 0)
+      fprintf (stderr, "samples %llu, errors %llu, late %llu, lag max %.1f us, "
+               "cpu per sample %.2f us, busy per sample %.2f us\n",
+               (unsigned long long) res.samples, (unsigned long long) res.errors,
+               (unsigned long long) res.late, res.lag_max_ns / 1e3,
+               res.cpu_ns / 1e3 / (double) res.samples, res.busy_ns / 1e3 / (double) res.samples);
+
+    if (child > 0)
+      {
+        /* launch mode: forward a stop request to the command, then its exit status */
+        if (res.child_status >= 0)
+          return ret < 0 ? exit_code : status_to_exit (res.child_status);
+        if (res.end_reason == PYR_STREAM_END_SIGNAL)
+          kill (child, (int) res.end_code);
+        ret = wait_child (child);
+        return exit_code != EXIT_OK ? exit_code : ret;
+      }
+  }
+  return exit_code;
+}

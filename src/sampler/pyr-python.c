@@ -1,0 +1,1194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "pyr-python.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pyr-elf.h"
+#include "pyr-linetable.h"
+#include "pyr-maps.h"
+
+#define MAX_STRING_CHARS   4096
+#define MAX_LINETABLE      (1u << 20)
+#define CODE_CACHE_SLOTS   16384u          /* power of two */
+#define CODE_ARENA_BYTES   (16u << 20)
+#define WINDOW_BYTES       (1u << 20)
+#define SCRATCH_BYTES      (64u * 1024)
+#define MAX_TASKS          1024
+#define PTHREAD_SCAN_BYTES 2048
+
+struct pyr_code_entry
+{
+  uint64_t addr;            /* 0: empty slot */
+  uint64_t p_filename;
+  uint64_t p_name;
+  uint64_t p_linetable;
+  int64_t  n_bytes;         /* bytecode size (3.11+), -1 when unknown */
+  int64_t  memo_addr;
+  int32_t  firstlineno;
+  uint32_t epoch;
+  uint32_t name_sid;
+  uint32_t file_sid;
+  uint32_t lt_off;
+  uint32_t lt_len;
+  uint32_t memo_fid;
+};
+
+struct pyr_task
+{
+  int      tid;
+  int      fd;
+  uint32_t last_seen;
+};
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static inline uint64_t
+get_u64 (const uint8_t *p,
+         uint64_t       off)
+{
+  uint64_t v;
+  memcpy (&v, p + off, sizeof v);
+  return v;
+}
+
+static inline int32_t
+get_i32 (const uint8_t *p,
+         uint64_t       off)
+{
+  int32_t v;
+  memcpy (&v, p + off, sizeof v);
+  return v;
+}
+
+static const char *
+base_name (const char *path)
+{
+  const char *s = strrchr (path, '/');
+  return s ? s + 1 : path;
+}
+
+/* "libpython3.12.so.1.0", "python3.9", "libpython3.13d.so" -> minor version, or -1 */
+static int
+minor_from_name (const char *name)
+{
+  const char *p = strstr (name, "python3.");
+  char *end;
+  long minor;
+
+  if (p == NULL)
+    return -1;
+  minor = strtol (p + 8, &end, 10);
+  if (end == p + 8 || minor < 0 || minor > 99)
+    return -1;
+  return (int) minor;
+}
+
+/* ---- remote strings ----------------------------------------------------------------------- */
+
+static size_t
+put_utf8 (char     *out,
+          uint32_t  c)
+{
+  if (c < 0x80)
+    {
+      out[0] = (char) c;
+      return 1;
+    }
+  if (c < 0x800)
+    {
+      out[0] = (char) (0xc0 | (c >> 6));
+      out[1] = (char) (0x80 | (c & 0x3f));
+      return 2;
+    }
+  if (c < 0x10000)
+    {
+      out[0] = (char) (0xe0 | (c >> 12));
+      out[1] = (char) (0x80 | ((c >> 6) & 0x3f));
+      out[2] = (char) (0x80 | (c & 0x3f));
+      return 3;
+    }
+  if (c > 0x10ffff)
+    c = 0xfffd;
+  out[0] = (char) (0xf0 | (c >> 18));
+  out[1] = (char) (0x80 | ((c >> 12) & 0x3f));
+  out[2] = (char) (0x80 | ((c >> 6) & 0x3f));
+  out[3] = (char) (0x80 | (c & 0x3f));
+  return 4;
+}
+
+/* Reads a str object and interns it as UTF-8. */
+static int
+read_string (struct pyr_python *py,
+             uint64_t           addr,
+             uint32_t          *sid)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint8_t header[128];
+  uint32_t state, kind;
+  int64_t length;
+  uint64_t data;
+  size_t nbytes, out = 0;
+  uint8_t *raw = py->scratch;
+  char *utf8 = (char *) py->scratch + MAX_STRING_CHARS * 4;
+  int ret;
+
+  if (l->str_compact_size > sizeof header)
+    return -PYR_EINCONSISTENT;
+  if ((ret = pyr_remote_read (&py->mem, addr, header, l->str_compact_size)) < 0)
+    return ret;
+  memcpy (&state, header + l->str_state, sizeof state);
+  memcpy (&length, header + l->str_length, sizeof length);
+  kind = (state >> 2) & 7;
+  if (!((state >> 5) & 1) || length < 0 || length > MAX_STRING_CHARS
+      || (kind != 1 && kind != 2 && kind != 4))
+    return -PYR_EINCONSISTENT;
+  data = addr + (((state >> 6) & 1) ? l->str_ascii_size : l->str_compact_size);
+  nbytes = (size_t) length * kind;
+  if ((ret = pyr_remote_read (&py->mem, data, raw, nbytes)) < 0)
+    return ret;
+
+  for (int64_t i = 0; i < length; i++)
+    {
+      uint32_t c;
+      if (kind == 1)
+        c = raw[i];
+      else if (kind == 2)
+        {
+          uint16_t c16;
+          memcpy (&c16, raw + i * 2, 2);
+          c = c16;
+        }
+      else
+        memcpy (&c, raw + i * 4, 4);
+      out += put_utf8 (utf8 + out, c);
+    }
+  return pyr_strtab_intern (&py->strings, utf8, out, sid);
+}
+
+/* ---- code objects --------------------------------------------------------------------------- */
+
+static int
+check_code_type (struct pyr_python *py,
+                 uint64_t           type)
+{
+  uint64_t name_ptr;
+  char name[8];
+  int ret;
+
+  for (uint32_t i = 0; i < py->type_ok_n; i++)
+    if (py->type_ok[i] == type)
+      return 0;
+  for (uint32_t i = 0; i < py->type_bad_n; i++)
+    if (py->type_bad[i] == type)
+      return -PYR_EINCONSISTENT;
+
+  if ((ret = pyr_remote_read_u64 (&py->mem, type + py->layout.tp_name, &name_ptr)) < 0)
+    return ret;
+  if ((ret = pyr_remote_read (&py->mem, name_ptr, name, 5)) < 0)
+    return ret;
+  if (memcmp (name, "code", 5) == 0)
+    {
+      py->type_ok[py->type_ok_n++ % 16] = type;
+      if (py->type_ok_n > 16)
+        py->type_ok_n = 16;
+      return 0;
+    }
+  py->type_bad[py->type_bad_n++ % 16] = type;
+  if (py->type_bad_n > 16)
+    py->type_bad_n = 16;
+  return -PYR_EINCONSISTENT;
+}
+
+static void
+code_cache_reset (struct pyr_python *py)
+{
+  memset (py->codes, 0, (size_t) (py->codes_mask + 1) * sizeof *py->codes);
+  py->codes_used = 0;
+  py->code_arena_len = 0;
+}
+
+static inline uint32_t
+code_slot (uint64_t addr,
+           uint32_t mask)
+{
+  return (uint32_t) ((addr >> 4) * 0x9e3779b97f4a7c15ull >> 40) & mask;
+}
+
+/* Reads the code object at addr into entry (not yet in the table). */
+static int
+load_code (struct pyr_python     *py,
+           uint64_t               addr,
+           struct pyr_code_entry *e)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint8_t co[512];
+  uint8_t bh[64];
+  uint64_t name_ptr;
+  int64_t lt_len;
+  int ret;
+
+  if (l->co_size > sizeof co || l->bytes_sval + 8 > sizeof bh)
+    return -PYR_EINCONSISTENT;
+  if ((ret = pyr_remote_read (&py->mem, addr, co, l->co_size)) < 0)
+    return ret;
+  if ((ret = check_code_type (py, get_u64 (co, l->ob_type))) < 0)
+    return ret;
+
+  memset (e, 0, sizeof *e);
+  e->addr = addr;
+  e->p_filename = get_u64 (co, l->co_filename);
+  name_ptr = l->co_qualname != PYR_NO_OFFSET ? get_u64 (co, l->co_qualname)
+                                             : get_u64 (co, l->co_name);
+  e->p_name = name_ptr;
+  e->p_linetable = get_u64 (co, l->co_linetable);
+  e->firstlineno = get_i32 (co, l->co_firstlineno);
+  e->n_bytes = l->frames == PYR_FRAMES_INTERPRETER ? (int64_t) get_u64 (co, l->co_ob_size) * 2 : -1;
+  e->epoch = py->epoch;
+  e->memo_addr = INT64_MIN;
+
+  if (e->firstlineno < 0 || e->n_bytes > (1ll << 30))
+    return -PYR_EINCONSISTENT;
+  if ((ret = read_string (py, e->p_filename, &e->file_sid)) < 0)
+    return ret;
+  if ((ret = read_string (py, e->p_name, &e->name_sid)) < 0)
+    return ret;
+
+  if ((ret = pyr_remote_read (&py->mem, e->p_linetable, bh, l->bytes_sval)) < 0)
+    return ret;
+  memcpy (&lt_len, bh + l->bytes_size, sizeof lt_len);
+  if (lt_len < 0 || lt_len > MAX_LINETABLE)
+    return -PYR_EINCONSISTENT;
+  if ((size_t) lt_len > py->code_arena_cap - py->code_arena_len)
+    code_cache_reset (py);
+  if ((size_t) lt_len > py->code_arena_cap)
+    return -ENOSPC;
+  if ((ret = pyr_remote_read (&py->mem, e->p_linetable + l->bytes_sval,
+                              py->code_arena + py->code_arena_len, (size_t) lt_len)) < 0)
+    return ret;
+  e->lt_off = (uint32_t) py->code_arena_len;
+  e->lt_len = (uint32_t) lt_len;
+  py->code_arena_len += (size_t) lt_len;
+  return 0;
+}
+
+/* Is the cached entry still the code object at its address?  Code objects die and their
+ * memory is reused (exec, lambdas, reloads); the pointers to name, file and table change. */
+static int
+revalidate_code (struct pyr_python     *py,
+                 struct pyr_code_entry *e)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint8_t co[512];
+  uint64_t name_ptr;
+  int ret;
+
+  if ((ret = pyr_remote_read (&py->mem, e->addr, co, l->co_size)) < 0)
+    return ret;
+  name_ptr = l->co_qualname != PYR_NO_OFFSET ? get_u64 (co, l->co_qualname)
+                                             : get_u64 (co, l->co_name);
+  if (get_u64 (co, l->co_filename) != e->p_filename || name_ptr != e->p_name
+      || get_u64 (co, l->co_linetable) != e->p_linetable
+      || get_i32 (co, l->co_firstlineno) != e->firstlineno)
+    return 1;
+  e->epoch = py->epoch;
+  return 0;
+}
+
+static int
+lookup_code (struct pyr_python      *py,
+             uint64_t                addr,
+             struct pyr_code_entry **out)
+{
+  uint32_t slot = code_slot (addr, py->codes_mask);
+  struct pyr_code_entry fresh;
+  int ret;
+
+  for (uint32_t probe = 0; probe <= py->codes_mask; probe++)
+    {
+      struct pyr_code_entry *e = &py->codes[slot];
+
+      if (e->addr == addr)
+        {
+          if (e->epoch != py->epoch)
+            {
+              ret = revalidate_code (py, e);
+              if (ret < 0)
+                return ret;
+              if (ret > 0)
+                {
+                  if ((ret = load_code (py, addr, &fresh)) < 0)
+                    return ret;
+                  *e = fresh;
+                }
+            }
+          *out = e;
+          return 0;
+        }
+      if (e->addr == 0)
+        break;
+      slot = (slot + 1) & py->codes_mask;
+    }
+
+  if (py->codes_used * 2 > py->codes_mask)
+    code_cache_reset (py);
+  if ((ret = load_code (py, addr, &fresh)) < 0)
+    return ret;
+  /* load_code may have reset the cache to make room: probe again */
+  slot = code_slot (addr, py->codes_mask);
+  while (py->codes[slot].addr != 0)
+    slot = (slot + 1) & py->codes_mask;
+  py->codes[slot] = fresh;
+  py->codes_used++;
+  *out = &py->codes[slot];
+  return 0;
+}
+
+static int
+frame_id_for (struct pyr_python     *py,
+              struct pyr_code_entry *e,
+              int64_t                addr,
+              uint32_t              *fid)
+{
+  struct pyr_frame f;
+  int line;
+  int ret;
+
+  if (e->memo_addr == addr)
+    {
+      *fid = e->memo_fid;
+      return 0;
+    }
+  line = pyr_linetable_addr2line (py->layout.lines, py->code_arena + e->lt_off, e->lt_len,
+                                  e->firstlineno, addr);
+  f.name = e->name_sid;
+  f.file = e->file_sid;
+  f.line = line < 0 ? 0 : line;
+  f.first_line = e->firstlineno;
+  f.kind = 0;
+  f.out_id = 0;
+  if ((ret = pyr_frametab_intern (&py->frames, &f, fid)) < 0)
+    return ret;
+  e->memo_addr = addr;
+  e->memo_fid = *fid;
+  return 0;
+}
+
+/* ---- threads: idle state and native ids ------------------------------------------------ */
+
+static struct pyr_task *
+task_for (struct pyr_python *py,
+          int                tid)
+{
+  char path[32];
+  int fd;
+  struct pyr_task *t;
+
+  for (uint32_t i = 0; i < py->n_tasks; i++)
+    if (py->tasks[i].tid == tid)
+      return &py->tasks[i];
+
+  if (py->stat_dir_fd < 0)
+    return NULL;
+  if (py->n_tasks == MAX_TASKS)
+    {
+      /* forget tasks not seen recently (threads come and go in thread pools) */
+      uint32_t kept = 0;
+      for (uint32_t i = 0; i < py->n_tasks; i++)
+        {
+          if (py->epoch - py->tasks[i].last_seen <= 1)
+            py->tasks[kept++] = py->tasks[i];
+          else
+            close (py->tasks[i].fd);
+        }
+      py->n_tasks = kept;
+      if (kept == MAX_TASKS)
+        return NULL;
+    }
+  snprintf (path, sizeof path, "%d/stat", tid);
+  fd = openat (py->stat_dir_fd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  t = &py->tasks[py->n_tasks++];
+  t->tid = tid;
+  t->fd = fd;
+  t->last_seen = py->epoch;
+  return t;
+}
+
+/* Idle unless the kernel says the thread is running (R); unknown counts as not idle. */
+static bool
+task_is_idle (struct pyr_python *py,
+              int                tid)
+{
+  struct pyr_task *t = task_for (py, tid);
+  char buf[512];
+  ssize_t n;
+  char *paren;
+
+  if (t == NULL)
+    return false;
+  t->last_seen = py->epoch;
+  n = pread (t->fd, buf, sizeof buf - 1, 0);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  paren = strrchr (buf, ')');
+  if (paren == NULL || paren[1] != ' ')
+    return false;
+  return paren[2] != 'R';
+}
+
+/* <= 3.10 keeps only the pthread_t; glibc stores the kernel tid inside struct pthread.  Find
+ * that offset once by matching the threads' structures against /proc/PID/task. */
+static void
+find_pthread_tid_offset (struct pyr_python *py,
+                         const uint64_t    *pthreads,
+                         uint32_t           n)
+{
+  char path[64];
+  int tids[MAX_TASKS];
+  uint32_t ntids = 0;
+  DIR *dir;
+  struct dirent *de;
+  uint8_t buf[PTHREAD_SCAN_BYTES];
+  uint32_t votes[PTHREAD_SCAN_BYTES / 4] = { 0 };
+  uint32_t best = 0;
+
+  py->pthread_tid_offset = -1;
+  snprintf (path, sizeof path, "/proc/%d/task", (int) py->pid);
+  if ((dir = opendir (path)) == NULL)
+    return;
+  while ((de = readdir (dir)) != NULL && ntids < MAX_TASKS)
+    if (isdigit ((unsigned char) de->d_name[0]))
+      tids[ntids++] = atoi (de->d_name);
+  closedir (dir);
+
+  for (uint32_t i = 0; i < n; i++)
+    {
+      if (pyr_remote_read (&py->mem, pthreads[i], buf, sizeof buf) < 0)
+        continue;
+      for (uint32_t off = 0; off < sizeof buf; off += 4)
+        {
+          int32_t v = get_i32 (buf, off);
+          for (uint32_t k = 0; k < ntids; k++)
+            if (v == tids[k])
+              {
+                votes[off / 4]++;
+                break;
+              }
+        }
+    }
+  for (uint32_t i = 0; i < PTHREAD_SCAN_BYTES / 4; i++)
+    if (votes[i] > best)
+      {
+        best = votes[i];
+        py->pthread_tid_offset = (int64_t) i * 4;
+      }
+}
+
+/* ---- the walk ---------------------------------------------------------------------------- */
+
+struct walk
+{
+  uint32_t *out;       /* leaf first */
+  uint32_t  cap;
+  uint32_t  depth;
+  bool      truncated;
+};
+
+static int
+push_frame (struct walk *w,
+            uint32_t     fid)
+{
+  if (w->depth == w->cap)
+    {
+      w->truncated = true;
+      return 1;
+    }
+  w->out[w->depth++] = fid;
+  return 0;
+}
+
+static int
+walk_frame_objects (struct pyr_python *py,
+                    uint64_t           frame,
+                    struct walk       *w)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint8_t buf[256];
+  uint32_t n = 0;
+  int ret;
+
+  while (frame != 0)
+    {
+      struct pyr_code_entry *e;
+      uint32_t fid;
+      int64_t addr;
+
+      if (++n > PYR_MAX_DEPTH * 4)
+        return -PYR_EINCONSISTENT;
+      if ((ret = pyr_remote_read (&py->mem, frame, buf, l->fr_size)) < 0)
+        return ret;
+      if ((ret = lookup_code (py, get_u64 (buf, l->fr_code), &e)) < 0)
+        return ret;
+      addr = get_i32 (buf, l->fr_lasti);
+      if (l->lines == PYR_LINES_LINETABLE_310 && addr >= 0)
+        addr *= 2;
+      if ((ret = frame_id_for (py, e, addr, &fid)) < 0)
+        return ret;
+      if (push_frame (w, fid) > 0)
+        return 0;
+      if (get_u64 (buf, l->fr_back) == frame)
+        return -PYR_EINCONSISTENT;
+      frame = get_u64 (buf, l->fr_back);
+    }
+  return 0;
+}
+
+static int
+walk_interpreter_frames (struct pyr_python *py,
+                         uint64_t           frame,
+                         uint64_t           chunk,
+                         struct walk       *w)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint64_t win_start = 0, win_end = 0;
+  uint8_t local[256];
+  uint32_t n = 0;
+  int ret;
+
+  /* Frames of running functions sit at the top of the thread's current datastack chunk:
+   * copy it from its start up to the end of the innermost frame with one read. */
+  if (chunk != 0 && frame > chunk && frame - chunk < (64u << 20))
+    {
+      uint64_t end = frame + l->fr_size;
+      uint64_t start = chunk + l->chunk_data;
+
+      if (end - start > py->window_cap)
+        start = end - py->window_cap;
+      if (pyr_remote_read (&py->mem, start, py->window, end - start) == 0)
+        {
+          win_start = start;
+          win_end = end;
+        }
+    }
+
+  while (frame != 0)
+    {
+      const uint8_t *f;
+      uint64_t code, prev;
+      int owner = 0;
+
+      if (++n > PYR_MAX_DEPTH * 4)
+        return -PYR_EINCONSISTENT;
+      if (frame >= win_start && frame + l->fr_size <= win_end)
+        f = py->window + (frame - win_start);
+      else
+        {
+          if ((ret = pyr_remote_read (&py->mem, frame, local, l->fr_size)) < 0)
+            return ret;
+          f = local;
+        }
+      code = get_u64 (f, l->fr_code);
+      prev = get_u64 (f, l->fr_back);
+      if (l->fr_owner != PYR_NO_OFFSET)
+        owner = f[l->fr_owner];
+      if (l->fr_code_tagged)
+        code &= ~(uint64_t) 3;
+
+      if ((l->owner_first_skipped < 0 || owner < l->owner_first_skipped) && code != 0)
+        {
+          struct pyr_code_entry *e;
+          uint32_t fid;
+          int64_t addr;
+
+          if ((ret = lookup_code (py, code, &e)) < 0)
+            return ret;
+          addr = (int64_t) (get_u64 (f, l->fr_instr) - (code + l->co_code_adaptive));
+          /* 3.11/3.12 frames that have not started point one unit before the code */
+          if (addr < -2 || (e->n_bytes >= 0 && addr >= e->n_bytes))
+            return -PYR_EINCONSISTENT;
+          if ((ret = frame_id_for (py, e, addr, &fid)) < 0)
+            return ret;
+          if (push_frame (w, fid) > 0)
+            return 0;
+        }
+      if (prev == frame)
+        return -PYR_EINCONSISTENT;
+      frame = prev;
+    }
+  return 0;
+}
+
+static int
+sample_thread (struct pyr_python        *py,
+               uint64_t                  tstate,
+               const uint8_t            *ts,
+               struct pyr_thread_sample *out,
+               struct walk              *w)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint64_t frame = get_u64 (ts, l->ts_frame);
+  int ret;
+
+  if (l->cframe_current_frame != PYR_NO_OFFSET && frame != 0)
+    {
+      uint64_t cframe = frame;
+      if ((ret = pyr_remote_read_u64 (&py->mem, cframe + l->cframe_current_frame, &frame)) < 0)
+        return ret;
+    }
+  if (l->frames == PYR_FRAMES_OBJECTS)
+    ret = walk_frame_objects (py, frame, w);
+  else
+    ret = walk_interpreter_frames (py, frame, get_u64 (ts, l->ts_datastack_chunk), w);
+  if (ret < 0)
+    return ret;
+  out->tstate = tstate;
+  return 0;
+}
+
+static int
+read_gil_holder (struct pyr_python *py,
+                 uint64_t           interp,
+                 uint64_t           ceval_gil,
+                 uint64_t          *holder)
+{
+  const struct pyr_layout *l = &py->layout;
+  int ret;
+
+  *holder = 0;
+  if (l->rt_tstate_current != PYR_NO_OFFSET)
+    return pyr_remote_read_u64 (&py->mem, py->runtime + l->rt_tstate_current, holder);
+  if (l->is_ceval_gil != PYR_NO_OFFSET && ceval_gil != 0)
+    {
+      struct
+      {
+        int32_t  locked;
+        uint64_t last_holder;
+      } g;
+      struct pyr_remote_iov iov[2] = {
+        { ceval_gil + l->gil_locked, &g.locked, sizeof g.locked },
+        { ceval_gil + l->gil_last_holder, &g.last_holder, sizeof g.last_holder },
+      };
+      if ((ret = pyr_remote_readv (&py->mem, iov, 2)) < 0)
+        return ret;
+      if (g.locked)
+        *holder = g.last_holder;
+    }
+  (void) interp;
+  return 0;
+}
+
+int
+pyr_python_sample (struct pyr_python *py,
+                   struct pyr_sample *sample,
+                   bool               read_idle)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint64_t interp;
+  uint32_t n_interp = 0;
+  bool any_ok = false;
+  int last_err = 0;
+  int ret;
+
+  sample->n_threads = 0;
+  sample->n_errors = 0;
+  sample->n_frames = 0;
+
+  if ((ret = pyr_remote_read_u64 (&py->mem, py->runtime + l->rt_interpreters_head, &interp)) < 0)
+    return ret == -EFAULT && kill (py->pid, 0) < 0 && errno == ESRCH ? -ESRCH : ret;
+
+  while (interp != 0 && n_interp < PYR_MAX_INTERPRETERS)
+    {
+      uint64_t head = 0, next = 0, ceval_gil = 0, holder = 0, tstate;
+      int32_t gc = 0;
+      struct pyr_remote_iov iov[4];
+      size_t niov = 0;
+      uint32_t n_threads = 0;
+
+      iov[niov++] = (struct pyr_remote_iov) { interp + l->is_threads_head, &head, 8 };
+      iov[niov++] = (struct pyr_remote_iov) { interp + l->is_next, &next, 8 };
+      if (l->is_gc_collecting != PYR_NO_OFFSET)
+        iov[niov++] = (struct pyr_remote_iov) { interp + l->is_gc_collecting, &gc, 4 };
+      else if (l->rt_gc_collecting != PYR_NO_OFFSET)
+        iov[niov++] = (struct pyr_remote_iov) { py->runtime + l->rt_gc_collecting, &gc, 4 };
+      if (l->is_ceval_gil != PYR_NO_OFFSET)
+        iov[niov++] = (struct pyr_remote_iov) { interp + l->is_ceval_gil, &ceval_gil, 8 };
+      if ((ret = pyr_remote_readv (&py->mem, iov, niov)) < 0)
+        return ret;
+      if (read_gil_holder (py, interp, ceval_gil, &holder) < 0)
+        holder = 0;
+
+      for (tstate = head; tstate != 0 && n_threads < PYR_MAX_THREADS; n_threads++)
+        {
+          uint8_t ts[4096];
+          struct pyr_thread_sample *t;
+          struct walk w;
+
+          if (sample->n_threads == PYR_MAX_THREADS || l->ts_size > sizeof ts)
+            break;
+          if ((ret = pyr_remote_read (&py->mem, tstate, ts, l->ts_size)) < 0)
+            {
+              sample->n_errors++;
+              last_err = ret;
+              break;
+            }
+          t = &sample->threads[sample->n_threads];
+          memset (t, 0, sizeof *t);
+          t->thread_id = get_u64 (ts, l->ts_thread_id);
+          t->interp = n_interp;
+          if (l->ts_native_thread_id != PYR_NO_OFFSET)
+            t->native_id = (uint32_t) get_u64 (ts, l->ts_native_thread_id);
+          else if (py->pthread_tid_offset >= 0 && t->thread_id != 0)
+            {
+              int32_t tid = 0;
+              if (pyr_remote_read (&py->mem, t->thread_id + (uint64_t) py->pthread_tid_offset,
+                                   &tid, sizeof tid) == 0 && tid > 0)
+                t->native_id = (uint32_t) tid;
+            }
+          if (read_idle && t->native_id != 0 && task_is_idle (py, (int) t->native_id))
+            t->flags |= PYR_THREAD_IDLE;
+          if (holder != 0 && holder == tstate)
+            t->flags |= PYR_THREAD_GIL;
+          if (gc != 0)
+            t->flags |= PYR_THREAD_GC;
+
+          w.out = sample->frames + sample->n_frames;
+          w.cap = PYR_MAX_FRAMES_PER_SAMPLE - sample->n_frames;
+          if (w.cap > PYR_MAX_DEPTH)
+            w.cap = PYR_MAX_DEPTH;
+          w.depth = 0;
+          w.truncated = false;
+          ret = sample_thread (py, tstate, ts, t, &w);
+          if (ret < 0)
+            {
+              sample->n_errors++;
+              last_err = ret;
+            }
+          else
+            {
+              /* root first */
+              for (uint32_t i = 0, j = w.depth ? w.depth - 1 : 0; i < j; i++, j--)
+                {
+                  uint32_t tmp = w.out[i];
+                  w.out[i] = w.out[j];
+                  w.out[j] = tmp;
+                }
+              t->first = sample->n_frames;
+              t->depth = w.depth;
+              if (w.truncated)
+                t->flags |= PYR_THREAD_TRUNCATED;
+              sample->n_frames += w.depth;
+              sample->n_threads++;
+              any_ok = true;
+            }
+          if (get_u64 (ts, l->ts_next) == tstate)
+            break;
+          tstate = get_u64 (ts, l->ts_next);
+        }
+      interp = next;
+      n_interp++;
+    }
+
+  if (!any_ok && sample->n_errors > 0)
+    {
+      if (kill (py->pid, 0) < 0 && errno == ESRCH)
+        return -ESRCH;
+      return last_err < 0 ? last_err : -PYR_EINCONSISTENT;
+    }
+  return 0;
+}
+
+void
+pyr_python_new_epoch (struct pyr_python *py)
+{
+  py->epoch++;
+}
+
+int
+pyr_python_intern_frame (struct pyr_python *py,
+                         const char        *name,
+                         const char        *file,
+                         int                line,
+                         uint32_t          *id)
+{
+  struct pyr_frame f = { 0 };
+  int ret;
+
+  if ((ret = pyr_strtab_intern (&py->strings, name, strlen (name), &f.name)) < 0
+      || (ret = pyr_strtab_intern (&py->strings, file, strlen (file), &f.file)) < 0)
+    return ret;
+  f.line = line;
+  return pyr_frametab_intern (&py->frames, &f, id);
+}
+
+/* ---- finding the interpreter ------------------------------------------------------------- */
+
+struct candidate
+{
+  const char *path;      /* as in maps */
+  int         rank;
+};
+
+static int
+open_image (pid_t                 pid,
+            const struct pyr_map *base,
+            const char           *exe,
+            struct pyr_elf       *elf,
+            struct pyr_err       *err)
+{
+  char path[PATH_MAX + 64];
+  size_t plen = strlen (base->path);
+  const char *deleted = " (deleted)";
+
+  if (exe != NULL && strcmp (base->path, exe) == 0)
+    snprintf (path, sizeof path, "/proc/%d/exe", (int) pid);
+  else if (plen > strlen (deleted) && strcmp (base->path + plen - strlen (deleted), deleted) == 0)
+    snprintf (path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int) pid,
+              (unsigned long long) base->start, (unsigned long long) base->end);
+  else
+    snprintf (path, sizeof path, "/proc/%d/root%s", (int) pid, base->path);
+  return pyr_elf_open (elf, path, err);
+}
+
+/* Scans writable mappings of the image for the 3.13+ "xdebugpy" cookie: for binaries whose
+ * symbols and sections were stripped. */
+static uint64_t
+scan_for_cookie (struct pyr_python     *py,
+                 const struct pyr_maps *maps,
+                 const char            *path)
+{
+  uint8_t buf[65536];
+
+  for (size_t i = 0; i < maps->n; i++)
+    {
+      const struct pyr_map *m = &maps->maps[i];
+      if (!m->writable || !m->readable || strcmp (m->path, path) != 0)
+        continue;
+      for (uint64_t a = m->start; a < m->end; a += sizeof buf)
+        {
+          size_t len = m->end - a < sizeof buf ? m->end - a : sizeof buf;
+          uint32_t v;
+          if (pyr_remote_read (&py->mem, a, buf, len) < 0)
+            break;
+          for (size_t off = 0; off + 16 <= len; off += 8)
+            if (pyr_layout_has_debug_offsets (buf + off, len - off, &v))
+              return a + off;
+        }
+    }
+  return 0;
+}
+
+static int
+detect_layout (struct pyr_python    *py,
+               const struct pyr_elf *elf,
+               uint64_t              bias,
+               const char           *image_name,
+               struct pyr_err       *err)
+{
+  uint8_t head[PYR_DEBUG_OFFSETS_MAX];
+  uint64_t sym, size;
+  uint32_t version_hex = 0;
+  int ret;
+
+  if ((ret = pyr_remote_read (&py->mem, py->runtime, head, sizeof head)) < 0)
+    return pyr_err_set (err, ret, "cannot read _PyRuntime of process %d: %s", (int) py->pid,
+                        strerror (-ret));
+  if (pyr_layout_has_debug_offsets (head, sizeof head, &version_hex))
+    return pyr_layout_from_debug_offsets (&py->layout, head, sizeof head, err);
+
+  if (elf != NULL && pyr_elf_find_symbol (elf, "Py_Version", &sym, &size) == 0
+      && pyr_remote_read (&py->mem, bias + sym, &version_hex, 4) == 0
+      && (version_hex >> 24) == 3)
+    return pyr_layout_for_version (&py->layout, version_hex, err);
+
+  {
+    int minor = minor_from_name (base_name (image_name));
+    if (minor >= 0)
+      return pyr_layout_for_version (&py->layout, (3u << 24) | ((uint32_t) minor << 16) | 0xf0,
+                                     err);
+  }
+  return pyr_err_set (err, -PYR_ENOTPYTHON, "cannot tell which Python version %s is", image_name);
+}
+
+static int
+validate_runtime (struct pyr_python *py,
+                  struct pyr_err    *err)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint64_t interp, tstate, back;
+  int ret;
+
+  if ((ret = pyr_remote_read_u64 (&py->mem, py->runtime + l->rt_interpreters_head, &interp)) < 0)
+    return pyr_err_set (err, ret, "cannot read the interpreter list of process %d", (int) py->pid);
+  if (interp == 0)
+    return pyr_err_set (err, -PYR_ENOTPYTHON,
+                        "Python %s in process %d is not initialised yet (or is shutting down)",
+                        py->version, (int) py->pid);
+  if ((ret = pyr_remote_read_u64 (&py->mem, interp + l->is_threads_head, &tstate)) < 0)
+    return pyr_err_set (err, -PYR_ENOTPYTHON,
+                        "process %d: the interpreter state is unreadable (%s): not the Python "
+                        "%s layout this sampler expects", (int) py->pid, strerror (-ret),
+                        py->version);
+  if (tstate == 0)
+    return pyr_err_set (err, -PYR_ENOTPYTHON, "Python in process %d has no thread yet",
+                        (int) py->pid);
+  if ((ret = pyr_remote_read_u64 (&py->mem, tstate + l->ts_interp, &back)) < 0 || back != interp)
+    return pyr_err_set (err, -PYR_ENOTPYTHON,
+                        "process %d: the thread state does not point back to its interpreter: "
+                        "not the Python %s layout this sampler expects", (int) py->pid,
+                        py->version);
+  return 0;
+}
+
+static int
+alloc_caches (struct pyr_python *py)
+{
+  if (pyr_strtab_init (&py->strings, 1u << 18, 32u << 20) < 0
+      || pyr_frametab_init (&py->frames, 1u << 20) < 0)
+    return -ENOMEM;
+  py->codes = calloc (CODE_CACHE_SLOTS, sizeof *py->codes);
+  py->code_arena = malloc (CODE_ARENA_BYTES);
+  py->window = malloc (WINDOW_BYTES);
+  py->scratch = malloc (SCRATCH_BYTES);
+  py->tasks = calloc (MAX_TASKS, sizeof *py->tasks);
+  if (py->codes == NULL || py->code_arena == NULL || py->window == NULL || py->scratch == NULL
+      || py->tasks == NULL)
+    return -ENOMEM;
+  py->codes_mask = CODE_CACHE_SLOTS - 1;
+  py->code_arena_cap = CODE_ARENA_BYTES;
+  py->window_cap = WINDOW_BYTES;
+  py->scratch_cap = SCRATCH_BYTES;
+  /* scratch holds MAX_STRING_CHARS * 4 raw bytes, then up to 4 UTF-8 bytes per character */
+  _Static_assert (MAX_STRING_CHARS * 8 <= SCRATCH_BYTES, "scratch too small");
+  return pyr_strtab_intern (&py->strings, "<unknown>", 9, &py->string_unknown);
+}
+
+static int
+rank_of (const char *path,
+         const char *exe)
+{
+  const char *b = base_name (path);
+
+  if (path[0] != '/')
+    return -1;
+  if (strncmp (b, "libpython3", 10) == 0)
+    return 0;
+  if (exe != NULL && strcmp (path, exe) == 0)
+    return 1;
+  if (strncmp (b, "python", 6) == 0)
+    return 2;
+  return -1;
+}
+
+int
+pyr_python_attach (struct pyr_python *py,
+                   pid_t              pid,
+                   struct pyr_err    *err)
+{
+  struct pyr_maps maps = { 0 };
+  struct candidate cands[16];
+  size_t n_cands = 0;
+  char exe[PATH_MAX] = "";
+  char path[64];
+  ssize_t n;
+  int ret;
+  bool found = false;
+  bool remote_open = false;
+  struct pyr_err inner = { 0 };
+
+  memset (py, 0, sizeof *py);
+  py->pid = pid;
+  py->stat_dir_fd = -1;
+  py->mem.mem_fd = -1;
+  py->pthread_tid_offset = -1;
+
+  if (pid <= 0)
+    return pyr_err_set (err, -ESRCH, "no process with id %d", (int) pid);
+  if (kill (pid, 0) < 0 && errno == ESRCH)
+    return pyr_err_set (err, -ESRCH, "no process with id %d", (int) pid);
+
+  snprintf (path, sizeof path, "/proc/%d/exe", (int) pid);
+  n = readlink (path, exe, sizeof exe - 1);
+  if (n < 0)
+    {
+      if (errno == EACCES || errno == EPERM)
+        return pyr_err_set (err, -EPERM, "not allowed to inspect process %d", (int) pid);
+      if (errno == ENOENT)
+        {
+          /* kernel threads have no executable */
+          if (kill (pid, 0) < 0 && errno == ESRCH)
+            return pyr_err_set (err, -ESRCH, "no process with id %d", (int) pid);
+          return pyr_err_set (err, -PYR_ENOTPYTHON, "process %d has no executable: not Python",
+                              (int) pid);
+        }
+      exe[0] = '\0';
+    }
+  else
+    exe[n] = '\0';
+
+  if ((ret = pyr_maps_read (&maps, pid, err)) < 0)
+    return ret;
+
+  for (size_t i = 0; i < maps.n && n_cands < 16; i++)
+    {
+      int rank = rank_of (maps.maps[i].path, exe[0] ? exe : NULL);
+      bool dup = false;
+      if (rank < 0)
+        continue;
+      for (size_t k = 0; k < n_cands; k++)
+        dup = dup || strcmp (cands[k].path, maps.maps[i].path) == 0;
+      if (!dup)
+        cands[n_cands++] = (struct candidate) { maps.maps[i].path, rank };
+    }
+
+  if ((ret = alloc_caches (py)) < 0)
+    {
+      pyr_maps_clear (&maps);
+      pyr_python_detach (py);
+      return pyr_err_set (err, -ENOMEM, "out of memory");
+    }
+
+  for (int rank = 0; rank <= 2 && !found; rank++)
+    for (size_t k = 0; k < n_cands && !found; k++)
+      {
+        const struct pyr_map *base;
+        struct pyr_elf elf;
+        uint64_t addr = 0, size = 0, bias;
+
+        if (cands[k].rank != rank || (base = pyr_maps_find_base (&maps, cands[k].path)) == NULL)
+          continue;
+        if (open_image (pid, base, exe[0] ? exe : NULL, &elf, &inner) < 0)
+          {
+            if (inner.code == -EACCES || inner.code == -EPERM)
+              {
+                pyr_maps_clear (&maps);
+                pyr_python_detach (py);
+                return pyr_err_set (err, -EPERM, "not allowed to inspect process %d", (int) pid);
+              }
+            continue;
+          }
+        bias = base->start - elf.first_load_vaddr;
+        if (pyr_elf_find_symbol (&elf, "_PyRuntime", &addr, &size) < 0
+            && pyr_elf_find_section (&elf, ".PyRuntime", &addr, &size) < 0)
+          addr = 0;
+
+        if (!remote_open)
+          {
+            ret = pyr_remote_open (&py->mem, pid, addr ? bias + addr : base->start, err);
+            if (ret < 0)
+              {
+                pyr_elf_close (&elf);
+                pyr_maps_clear (&maps);
+                pyr_python_detach (py);
+                return ret;
+              }
+            remote_open = true;
+          }
+        if (addr == 0)
+          {
+            uint64_t cookie = scan_for_cookie (py, &maps, cands[k].path);
+            if (cookie != 0)
+              {
+                addr = cookie;
+                bias = 0;
+              }
+          }
+        if (addr != 0)
+          {
+            py->runtime = bias + addr;
+            snprintf (py->image, sizeof py->image, "%s", cands[k].path);
+            ret = detect_layout (py, &elf, bias, cands[k].path, err);
+            pyr_elf_close (&elf);
+            if (ret < 0)
+              {
+                pyr_maps_clear (&maps);
+                pyr_python_detach (py);
+                return ret;
+              }
+            found = true;
+          }
+        else
+          pyr_elf_close (&elf);
+      }
+  pyr_maps_clear (&maps);
+
+  if (!found)
+    {
+      pyr_python_detach (py);
+      return pyr_err_set (err, -PYR_ENOTPYTHON,
+                          "process %d (%s) is not a Python interpreter: no python or libpython "
+                          "with a _PyRuntime is mapped", (int) pid,
+                          exe[0] ? base_name (exe) : "?");
+    }
+
+  pyr_version_format (py->layout.version_hex, py->version, sizeof py->version);
+  if ((ret = validate_runtime (py, err)) < 0)
+    {
+      pyr_python_detach (py);
+      return ret;
+    }
+
+  snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
+  py->stat_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (py->layout.ts_native_thread_id == PYR_NO_OFFSET)
+    {
+      uint64_t pthreads[64];
+      uint32_t np = 0;
+      uint64_t interp = 0, tstate = 0;
+      const struct pyr_layout *l = &py->layout;
+
+      pyr_remote_read_u64 (&py->mem, py->runtime + l->rt_interpreters_head, &interp);
+      if (interp != 0)
+        pyr_remote_read_u64 (&py->mem, interp + l->is_threads_head, &tstate);
+      while (tstate != 0 && np < 64)
+        {
+          uint64_t tid = 0, next = 0;
+          if (pyr_remote_read_u64 (&py->mem, tstate + l->ts_thread_id, &tid) < 0
+              || pyr_remote_read_u64 (&py->mem, tstate + l->ts_next, &next) < 0)
+            break;
+          if (tid != 0)
+            pthreads[np++] = tid;
+          if (next == tstate)
+            break;
+          tstate = next;
+        }
+      find_pthread_tid_offset (py, pthreads, np);
+    }
+  py->reads_at_start = py->mem.reads;
+  return 0;
+}
+
+void
+pyr_python_detach (struct pyr_python *py)
+{
+  pyr_remote_close (&py->mem);
+  if (py->tasks != NULL)
+    for (uint32_t i = 0; i < py->n_tasks; i++)
+      close (py->tasks[i].fd);
+  if (py->stat_dir_fd >= 0)
+    close (py->stat_dir_fd);
+  py->stat_dir_fd = -1;
+  free (py->codes);
+  free (py->code_arena);
+  free (py->window);
+  free (py->scratch);
+  free (py->tasks);
+  py->codes = NULL;
+  py->code_arena = NULL;
+  py->window = NULL;
+  py->scratch = NULL;
+  py->tasks = NULL;
+  py->n_tasks = 0;
+  pyr_strtab_clear (&py->strings);
+  pyr_frametab_clear (&py->frames);
+}

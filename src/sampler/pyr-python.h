@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* A Python process seen from outside: finding its interpreter, then reading every thread's
+ * stack without stopping it.  Everything is sized at attach time; pyr_python_sample() does
+ * not allocate. */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pyr-err.h"
+#include "pyr-layout.h"
+#include "pyr-remote.h"
+#include "pyr-symbols.h"
+
+#define PYR_MAX_THREADS            512
+#define PYR_MAX_INTERPRETERS       64
+#define PYR_MAX_DEPTH              4096
+#define PYR_MAX_FRAMES_PER_SAMPLE  (1u << 17)
+
+/* Flags, the same bits as the stream's sample flags. */
+#define PYR_THREAD_IDLE        (1u << 0)
+#define PYR_THREAD_GIL         (1u << 1)
+#define PYR_THREAD_GC          (1u << 2)
+#define PYR_THREAD_TRUNCATED   (1u << 3)
+
+struct pyr_thread_sample
+{
+  uint64_t tstate;          /* remote PyThreadState address */
+  uint64_t thread_id;       /* threading.get_ident() */
+  uint32_t native_id;       /* kernel tid, 0 if unknown */
+  uint32_t interp;          /* index of the interpreter, 0 = main */
+  uint32_t flags;
+  uint32_t first;           /* frames[first .. first + depth), root first */
+  uint32_t depth;
+};
+
+struct pyr_sample
+{
+  struct pyr_thread_sample threads[PYR_MAX_THREADS];
+  uint32_t n_threads;
+  uint32_t n_errors;        /* threads dropped because they could not be read consistently */
+  uint32_t frames[PYR_MAX_FRAMES_PER_SAMPLE];   /* ids in pyr_python.frames */
+  uint32_t n_frames;
+};
+
+struct pyr_code_entry;
+struct pyr_task;
+
+struct pyr_python
+{
+  pid_t              pid;
+  struct pyr_remote  mem;
+  struct pyr_layout  layout;
+  uint64_t           runtime;          /* remote address of _PyRuntime */
+  char               version[32];      /* "3.12.1" */
+  char               image[PATH_MAX];  /* the file holding the interpreter, as the target sees it */
+  int                stat_dir_fd;      /* /proc/PID/task */
+
+  struct pyr_strtab   strings;
+  struct pyr_frametab frames;
+
+  /* caches, sized at attach */
+  struct pyr_code_entry *codes;
+  uint32_t               codes_mask;
+  uint32_t               codes_used;
+  uint8_t               *code_arena;
+  size_t                 code_arena_len;
+  size_t                 code_arena_cap;
+  uint32_t               epoch;
+  uint64_t               type_ok[16];     /* type addresses known to be `code` */
+  uint64_t               type_bad[16];
+  uint32_t               type_ok_n, type_bad_n;
+
+  struct pyr_task       *tasks;           /* native tid -> open /proc/PID/task/TID/stat */
+  uint32_t               n_tasks;
+  int64_t                pthread_tid_offset;   /* <= 3.10: where glibc keeps the tid in struct pthread */
+
+  uint8_t               *window;          /* a copy of the current datastack chunk (3.11+) */
+  size_t                 window_cap;
+  uint8_t               *scratch;         /* strings, code objects */
+  size_t                 scratch_cap;
+
+  uint32_t               string_unknown;  /* "<unknown>" */
+  uint64_t               reads_at_start;
+};
+
+struct pyr_python_options
+{
+  bool want_idle;   /* read /proc/PID/task/TID/stat (needed for the idle flag) */
+};
+
+/* Finds the interpreter in process pid and prepares to sample it.  Errors: -ESRCH (no such
+ * process, or exited), -EPERM (not allowed; the message says how to fix it),
+ * -PYR_ENOTPYTHON (not Python, or not initialised yet), -PYR_EVERSION (unsupported version). */
+int  pyr_python_attach  (struct pyr_python *py,
+                         pid_t              pid,
+                         struct pyr_err    *err);
+void pyr_python_detach  (struct pyr_python *py);
+
+/* Reads every thread of every interpreter.  Returns 0 (sample->n_errors may count threads
+ * that were dropped), -ESRCH when the process has gone, or another negative errno when no
+ * thread could be read at all. */
+int  pyr_python_sample  (struct pyr_python  *py,
+                         struct pyr_sample  *sample,
+                         bool                read_idle);
+
+/* Starts a new validation epoch: cached code objects are checked against reuse again at their
+ * next use.  The sampling loop calls it every ~100 ms. */
+void pyr_python_new_epoch (struct pyr_python *py);
+
+/* Appends a frame built from strings (pseudo-frames, e.g. for tests). */
+int  pyr_python_intern_frame (struct pyr_python *py,
+                              const char        *name,
+                              const char        *file,
+                              int                line,
+                              uint32_t          *id);

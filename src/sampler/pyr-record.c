@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "pyr-record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pyr-ptrace.h"
+#include "pyr-threads.h"
+
+#define THREAD_SLOTS        4096u         /* power of two */
+#define FLUSH_INTERVAL_NS   (25 * 1000000ull)
+#define STATS_INTERVAL_NS   (1000 * 1000000ull)
+#define EPOCH_INTERVAL_NS   (100 * 1000000ull)
+#define NAME_REFRESH_NS     (2000 * 1000000ull)
+
+struct thread_slot
+{
+  uint64_t ident;
+  uint32_t native;
+  uint32_t out_id;
+  uint32_t name_sid;     /* in py->strings; UINT32_MAX while unknown */
+  uint64_t name_checked; /* stream time of the last name lookup */
+  bool     used;
+};
+
+struct recorder
+{
+  struct pyr_python         *py;
+  struct pyr_stream_writer  *w;
+  struct thread_slot        *threads;
+  uint32_t                   stack[PYR_MAX_DEPTH];
+};
+
+static uint64_t
+now_ns (clockid_t clock)
+{
+  struct timespec ts;
+  clock_gettime (clock, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+/* xorshift64*: a fast generator for the schedule's jitter; quality needs are modest. */
+static double
+next_uniform (uint64_t *state)
+{
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return ((double) ((x * 0x2545F4914F6CDD1Dull) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static int
+out_string (struct recorder *rec,
+            uint32_t         sid,
+            uint32_t        *out)
+{
+  struct pyr_string *s = &rec->py->strings.entries[sid];
+  int ret;
+
+  if (s->out_id == PYR_OUT_ID_NONE)
+    {
+      if (s->len == 0)
+        s->out_id = PYR_STREAM_STRING_NONE;
+      else if ((ret = pyr_stream_writer_add_string (rec->w, rec->py->strings.arena + s->off,
+                                                    s->len, &s->out_id)) < 0)
+        return ret;
+    }
+  *out = s->out_id;
+  return 0;
+}
+
+static int
+out_frame (struct recorder *rec,
+           uint32_t         fid,
+           uint32_t        *out)
+{
+  struct pyr_frame *f = &rec->py->frames.entries[fid];
+  struct pyr_stream_frame sf = { 0 };
+  int ret;
+
+  if (f->out_id == PYR_OUT_ID_NONE)
+    {
+      if ((ret = out_string (rec, f->name, &sf.name)) < 0
+          || (ret = out_string (rec, f->file, &sf.file)) < 0)
+        return ret;
+      sf.line = f->line > 0 ? (uint32_t) f->line : 0;
+      sf.first_line = f->first_line > 0 ? (uint32_t) f->first_line : 0;
+      sf.kind = f->kind;
+      if ((ret = pyr_stream_writer_add_frame (rec->w, &sf, &f->out_id)) < 0)
+        return ret;
+    }
+  *out = f->out_id;
+  return 0;
+}
+
+static int
+thread_name_sid (struct recorder *rec,
+                 uint64_t         ident,
+                 uint32_t        *sid)
+{
+  char name[256];
+
+  if (pyr_threads_get_name (rec->py, ident, name, sizeof name) < 0 || name[0] == '\0')
+    return -ENOENT;
+  return pyr_strtab_intern (&rec->py->strings, name, strlen (name), sid);
+}
+
+/* The stream id of a thread, defining it (or its new name) when needed. */
+static int
+out_thread (struct recorder                *rec,
+            const struct pyr_thread_sample *t,
+            uint64_t                        time_ns,
+            uint32_t                       *out)
+{
+  uint64_t key = t->thread_id ^ ((uint64_t) t->native_id * 0x9e3779b97f4a7c15ull);
+  uint32_t slot = (uint32_t) (key >> 20) & (THREAD_SLOTS - 1);
+  struct thread_slot *s;
+  struct pyr_stream_thread st = { 0 };
+  uint32_t sid;
+  int ret;
+
+  for (uint32_t probe = 0; probe < THREAD_SLOTS; probe++)
+    {
+      s = &rec->threads[slot];
+      if (!s->used || (s->ident == t->thread_id && s->native == t->native_id))
+        break;
+      slot = (slot + 1) & (THREAD_SLOTS - 1);
+    }
+  if (s->used && s->ident == t->thread_id && s->native == t->native_id)
+    {
+      /* names are set after a thread starts, and can change: look again now and then */
+      if (time_ns - s->name_checked > NAME_REFRESH_NS)
+        {
+          s->name_checked = time_ns;
+          if (thread_name_sid (rec, t->thread_id, &sid) == 0 && sid != s->name_sid)
+            {
+              s->name_sid = sid;
+              st.pid = (uint32_t) rec->py->pid;
+              st.python_id = t->thread_id;
+              st.native_id = t->native_id;
+              if ((ret = out_string (rec, sid, &st.name)) < 0
+                  || (ret = pyr_stream_writer_update_thread (rec->w, s->out_id, &st)) < 0)
+                return ret;
+            }
+        }
+      *out = s->out_id;
+      return 0;
+    }
+  if (s->used)
+    return -ENOSPC;
+
+  s->used = true;
+  s->ident = t->thread_id;
+  s->native = t->native_id;
+  s->name_sid = UINT32_MAX;
+  s->name_checked = time_ns;
+  st.pid = (uint32_t) rec->py->pid;
+  st.python_id = t->thread_id;
+  st.native_id = t->native_id;
+  st.name = PYR_STREAM_STRING_NONE;
+  if (thread_name_sid (rec, t->thread_id, &sid) == 0)
+    {
+      s->name_sid = sid;
+      if ((ret = out_string (rec, sid, &st.name)) < 0)
+        return ret;
+    }
+  if ((ret = pyr_stream_writer_add_thread (rec->w, &st, &s->out_id)) < 0)
+    return ret;
+  *out = s->out_id;
+  return 0;
+}
+
+static int
+write_sample (struct recorder                 *rec,
+              const struct pyr_record_options *opts,
+              const struct pyr_sample         *sample,
+              uint64_t                         time_ns,
+              struct pyr_record_result        *res)
+{
+  for (uint32_t i = 0; i < sample->n_threads; i++)
+    {
+      const struct pyr_thread_sample *t = &sample->threads[i];
+      uint32_t tid;
+      int ret;
+
+      if (!opts->keep_idle && (t->flags & PYR_THREAD_IDLE))
+        continue;
+      if (opts->gil_only && !(t->flags & PYR_THREAD_GIL))
+        continue;
+      if ((ret = out_thread (rec, t, time_ns, &tid)) < 0)
+        return ret;
+      for (uint32_t k = 0; k < t->depth; k++)
+        if ((ret = out_frame (rec, sample->frames[t->first + k], &rec->stack[k])) < 0)
+          return ret;
+      if ((ret = pyr_stream_writer_sample (rec->w, time_ns, tid, t->flags, 1, rec->stack,
+                                           t->depth)) < 0)
+        return ret;
+      res->thread_samples++;
+    }
+  return 0;
+}
+
+static int
+write_stats (struct pyr_stream_writer       *w,
+             const struct pyr_record_result *res,
+             uint64_t                        time_ns)
+{
+  struct pyr_stream_stats st = { 0 };
+
+  st.time_ns = time_ns;
+  st.samples = res->samples;
+  st.errors = res->errors;
+  st.late = res->late;
+  st.lag_max_ns = res->lag_max_ns;
+  st.lag_mean_ns = res->samples ? res->lag_sum_ns / res->samples : 0;
+  st.saturation_ppm = time_ns ? (uint32_t) (res->busy_ns * 1000000.0 / (double) time_ns) : 0;
+  return pyr_stream_writer_stats (w, &st);
+}
+
+static int
+write_header (struct pyr_python               *py,
+              struct pyr_stream_writer        *w,
+              const struct pyr_record_options *opts)
+{
+  struct pyr_stream_process proc = { 0 };
+  char cmdline[4096] = "";
+  char path[64], rate[32];
+  ssize_t n;
+  int fd, ret;
+  uint32_t sid;
+
+  snprintf (path, sizeof path, "/proc/%d/cmdline", (int) py->pid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) >= 0)
+    {
+      n = read (fd, cmdline, sizeof cmdline - 1);
+      close (fd);
+      if (n > 0)
+        {
+          cmdline[n] = '\0';
+          for (ssize_t i = 0; i < n - 1; i++)
+            if (cmdline[i] == '\0')
+              cmdline[i] = ' ';
+        }
+    }
+  proc.pid = (uint32_t) py->pid;
+  proc.parent_pid = 0;
+  if ((ret = pyr_stream_writer_add_string (w, cmdline, strlen (cmdline), &sid)) < 0)
+    return ret;
+  proc.command_line = sid;
+  if ((ret = pyr_stream_writer_add_string (w, py->version, strlen (py->version), &sid)) < 0)
+    return ret;
+  proc.python_version = sid;
+  if ((ret = pyr_stream_writer_add_process (w, &proc)) < 0)
+    return ret;
+
+  snprintf (rate, sizeof rate, "%g", opts->rate_hz);
+  if ((ret = pyr_stream_writer_add_metadata_str (w, "origin", "pyrometer-sampler")) < 0
+      || (ret = pyr_stream_writer_add_metadata_str (w, "rate", rate)) < 0
+      || (ret = pyr_stream_writer_add_metadata_str (w, "command", cmdline)) < 0
+      || (ret = pyr_stream_writer_add_metadata_str (w, "units", "samples")) < 0
+      || (ret = pyr_stream_writer_add_metadata_str (w, "mode",
+                                                    opts->blocking ? "blocking" : "nonblocking")) < 0)
+    return ret;
+  {
+    char start[64];
+    time_t t = time (NULL);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if ((ret = pyr_stream_writer_add_metadata_str (w, "start-time", start)) < 0)
+      return ret;
+  }
+  return pyr_stream_writer_flush (w);
+}
+
+static bool
+child_exited (pid_t  child,
+              int   *status)
+{
+  pid_t r;
+
+  if (child <= 0)
+    return false;
+  do
+    r = waitpid (child, status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  return r == child;
+}
+
+static bool
+waitpid_blocking (pid_t  child,
+                  int   *status)
+{
+  pid_t r;
+
+  do
+    r = waitpid (child, status, 0);
+  while (r < 0 && errno == EINTR);
+  return r == child;
+}
+
+static bool
+target_gone (pid_t pid)
+{
+  char path[64], buf[256];
+  int fd;
+  ssize_t n;
+  char *paren;
+
+  if (kill (pid, 0) < 0 && errno == ESRCH)
+    return true;
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+    return true;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return true;
+  buf[n] = '\0';
+  paren = strrchr (buf, ')');
+  return paren != NULL && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+int
+pyr_record_run (struct pyr_python               *py,
+                struct pyr_stream_writer        *w,
+                const struct pyr_record_options *opts,
+                struct pyr_record_result        *res,
+                struct pyr_err                  *err)
+{
+  struct recorder rec = { py, w, NULL, { 0 } };
+  struct pyr_sample *sample;
+  struct pyr_ptrace pt = { .task_dir_fd = -1 };
+  double mean_ns = 1e9 / opts->rate_hz;
+  uint64_t rng = opts->seed ? opts->seed : now_ns (CLOCK_REALTIME) | 1;
+  uint64_t t0, next, last_flush, last_stats, last_epoch, cpu0, deadline;
+  int ret = 0;
+  const char *end_message = "";
+
+  memset (res, 0, sizeof *res);
+  res->child_status = -1;
+  res->end_reason = PYR_STREAM_END_COMPLETE;
+
+  sample = malloc (sizeof *sample);
+  rec.threads = calloc (THREAD_SLOTS, sizeof *rec.threads);
+  if (sample == NULL || rec.threads == NULL)
+    {
+      free (sample);
+      free (rec.threads);
+      return pyr_err_set (err, -ENOMEM, "out of memory");
+    }
+  if (opts->blocking && (ret = pyr_ptrace_init (&pt, py->pid, err)) < 0)
+    {
+      free (sample);
+      free (rec.threads);
+      return ret;
+    }
+  if ((ret = write_header (py, w, opts)) < 0)
+    goto out_error;
+
+  t0 = now_ns (CLOCK_MONOTONIC);
+  cpu0 = now_ns (CLOCK_PROCESS_CPUTIME_ID);
+  next = t0;
+  last_flush = last_stats = last_epoch = t0;
+  deadline = opts->duration_s > 0 ? t0 + (uint64_t) (opts->duration_s * 1e9) : UINT64_MAX;
+
+  for (;;)
+    {
+      double interval = -log (next_uniform (&rng)) * mean_ns;
+      uint64_t woke, done, lag;
+      struct timespec ts;
+
+      /* Poisson sampling: exponential gaps, on an absolute schedule so delays are caught up */
+      if (interval > 10 * mean_ns)
+        interval = 10 * mean_ns;
+      next += (uint64_t) interval;
+      if (next >= deadline)
+        break;
+      ts.tv_sec = (time_t) (next / 1000000000ull);
+      ts.tv_nsec = (long) (next % 1000000000ull);
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR
+             && !*opts->stop)
+        ;
+      if (*opts->stop)
+        {
+          res->end_reason = PYR_STREAM_END_SIGNAL;
+          res->end_code = *opts->stop;
+          break;
+        }
+      if (child_exited (opts->child, &res->child_status))
+        {
+          res->end_reason = PYR_STREAM_END_TARGET_EXITED;
+          res->end_code = WIFEXITED (res->child_status) ? WEXITSTATUS (res->child_status)
+                                                        : -(int64_t) WTERMSIG (res->child_status);
+          break;
+        }
+
+      woke = now_ns (CLOCK_MONOTONIC);
+      lag = woke > next ? woke - next : 0;
+      res->samples++;
+      res->lag_sum_ns += lag;
+      if (lag > res->lag_max_ns)
+        res->lag_max_ns = lag;
+      if ((double) lag > mean_ns)
+        res->late++;
+      /* hopelessly behind (the machine was suspended, or the rate is too high): resync */
+      if ((double) lag > 100 * mean_ns && lag > 1000000000ull)
+        next = woke;
+
+      if (woke - last_epoch > EPOCH_INTERVAL_NS)
+        {
+          pyr_python_new_epoch (py);
+          last_epoch = woke;
+        }
+
+      if (opts->blocking && pyr_ptrace_stop (&pt) < 0)
+        {
+          res->errors++;
+          if (target_gone (py->pid))
+            {
+              res->end_reason = PYR_STREAM_END_TARGET_EXITED;
+              res->end_code = INT64_MIN;
+              break;
+            }
+          continue;
+        }
+      ret = pyr_python_sample (py, sample, true);
+      if (opts->blocking)
+        pyr_ptrace_release (&pt);
+
+      if (ret == -ESRCH || (ret < 0 && target_gone (py->pid)))
+        {
+          res->end_reason = PYR_STREAM_END_TARGET_EXITED;
+          res->end_code = INT64_MIN;
+          /* a launched command whose memory is gone is exiting: collect its status */
+          if (opts->child > 0 && waitpid_blocking (opts->child, &res->child_status))
+            res->end_code = WIFEXITED (res->child_status) ? WEXITSTATUS (res->child_status)
+                                                          : -(int64_t) WTERMSIG (res->child_status);
+          break;
+        }
+      if (ret == -EPERM)
+        {
+          res->end_reason = PYR_STREAM_END_ERROR;
+          res->end_code = ret;
+          end_message = "lost permission to read the target's memory";
+          break;
+        }
+      if (ret < 0)
+        res->errors++;
+      else
+        {
+          res->errors += sample->n_errors;
+          if ((ret = write_sample (&rec, opts, sample, woke - t0, res)) < 0)
+            goto out_error;
+        }
+
+      done = now_ns (CLOCK_MONOTONIC);
+      res->busy_ns += done - woke;
+      if (done - last_stats > STATS_INTERVAL_NS)
+        {
+          if ((ret = write_stats (w, res, done - t0)) < 0)
+            goto out_error;
+          last_stats = done;
+        }
+      if (done - last_flush > FLUSH_INTERVAL_NS && pyr_stream_writer_get_pending (w) > 0)
+        {
+          if ((ret = pyr_stream_writer_flush (w)) < 0)
+            goto out_error;
+          last_flush = done;
+        }
+    }
+
+  res->elapsed_ns = now_ns (CLOCK_MONOTONIC) - t0;
+  res->cpu_ns = now_ns (CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  if ((ret = write_stats (w, res, res->elapsed_ns)) < 0
+      || (ret = pyr_stream_writer_end (w, res->elapsed_ns, (uint32_t) res->end_reason,
+                                       res->end_code, end_message)) < 0)
+    goto out_error;
+  if (opts->blocking)
+    pyr_ptrace_clear (&pt);
+  free (sample);
+  free (rec.threads);
+  return 0;
+
+out_error:
+  if (opts->blocking)
+    pyr_ptrace_clear (&pt);
+  free (sample);
+  free (rec.threads);
+  res->end_reason = PYR_STREAM_END_ERROR;
+  if (ret == -EPIPE)
+    return pyr_err_set (err, ret, "the reader of the output went away");
+  return pyr_err_set (err, ret, "cannot write the output: %s",
+                      pyr_stream_writer_error_message (w) ? pyr_stream_writer_error_message (w)
+                                                          : strerror (-ret));
+}

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * pyrometer-sampler against real interpreters: every interpreter `build-aux/pythons list`
+ * offers (or, without that script, the ones this machine has), attached and launched, asserting
+ * the exact function, file and line of a known stack.
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pyr-stream-reader.h"
+
+struct interp
+{
+  char  *name;
+  char **argv;      /* command prefix that runs a script */
+};
+
+static GPtrArray *interps;
+static char *sampler;
+static char *spin_script;
+static GHashTable *markers;   /* name -> line */
+
+static int
+marker (const char *name)
+{
+  gpointer v = g_hash_table_lookup (markers, name);
+  g_assert_nonnull (v);
+  return GPOINTER_TO_INT (v);
+}
+
+static void
+load_markers (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  markers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      const char *m = strstr (lines[i], "# pyrometer-target: ");
+      if (m != NULL)
+        g_hash_table_insert (markers, g_strstrip (g_strdup (m + 20)), GINT_TO_POINTER (i + 1));
+    }
+}
+
+static void
+add_interp (const char  *name,
+            char       **argv)
+{
+  struct interp *in = g_new0 (struct interp, 1);
+  in->name = g_strdup (name);
+  in->argv = argv;
+  g_ptr_array_add (interps, in);
+}
+
+/* build-aux/pythons list: "name<TAB>version<TAB>argv..." per line. */
+static void
+find_interpreters (const char *source_root)
+{
+  g_autofree char *script = g_build_filename (source_root, "build-aux", "pythons", NULL);
+  static const char *const local[][2] = {
+    { "3.11-static", "/usr/bin/python3.11" },
+    { "3.8-pyenv", "/root/.pyenv/versions/3.8.18/bin/python3.8" },
+    { "3.9-pyenv", "/root/.pyenv/versions/3.9.18/bin/python3.9" },
+    { "3.10-pyenv", "/root/.pyenv/versions/3.10.13/bin/python3.10" },
+    { "3.11-pyenv", "/root/.pyenv/versions/3.11.7/bin/python3.11" },
+    { "3.12-pyenv", "/root/.pyenv/versions/3.12.1/bin/python3.12" },
+    { "3.13-pyenv", "/root/.pyenv/versions/3.13.0/bin/python3.13" },
+  };
+
+  interps = g_ptr_array_new ();
+  if (g_file_test (script, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_autofree char *out = NULL;
+      const char *argv[] = { script, "list", NULL };
+      int status = 0;
+
+      if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                        NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL))
+        {
+          g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+          for (int i = 0; lines[i] != NULL; i++)
+            {
+              g_auto(GStrv) f = g_strsplit (lines[i], "\t", -1);
+              if (g_strv_length (f) < 3 || f[0][0] == '#')
+                continue;
+              if (g_strv_length (f) == 3 && strchr (f[2], ' ') != NULL)
+                {
+                  char **argvp = NULL;
+                  if (g_shell_parse_argv (f[2], NULL, &argvp, NULL))
+                    add_interp (f[0], argvp);
+                }
+              else
+                add_interp (f[0], g_strdupv (f + 2));
+            }
+        }
+    }
+  for (size_t i = 0; i < G_N_ELEMENTS (local); i++)
+    {
+      bool seen = false;
+      for (guint k = 0; k < interps->len; k++)
+        {
+          struct interp *in = interps->pdata[k];
+          seen = seen || strcmp (in->argv[0], local[i][1]) == 0;
+        }
+      if (!seen && g_file_test (local[i][1], G_FILE_TEST_IS_EXECUTABLE))
+        {
+          char *argv[] = { g_strdup (local[i][1]), NULL };
+          add_interp (local[i][0], g_strdupv (argv));
+          g_free (argv[0]);
+        }
+    }
+}
+
+struct target
+{
+  GPid pid;
+  int  out_fd;
+};
+
+/* Starts a script under an interpreter and waits for its "ready" line. */
+static gboolean
+target_start (const struct interp *in,
+              const char          *script,
+              const char * const  *args,
+              struct target       *t)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  char buf[256];
+  size_t len = 0;
+
+  for (int i = 0; in->argv[i] != NULL; i++)
+    g_ptr_array_add (argv, in->argv[i]);
+  g_ptr_array_add (argv, (char *) script);
+  for (int i = 0; args && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                 NULL, NULL, &t->pid, NULL, &t->out_fd, NULL, &error))
+    {
+      g_test_message ("cannot start %s: %s", in->name, error->message);
+      return FALSE;
+    }
+  while (len < sizeof buf - 1)
+    {
+      struct pollfd p = { t->out_fd, POLLIN, 0 };
+      ssize_t n;
+      if (poll (&p, 1, 30000) <= 0)
+        break;
+      n = read (t->out_fd, buf + len, sizeof buf - 1 - len);
+      if (n <= 0)
+        break;
+      len += (size_t) n;
+      buf[len] = '\0';
+      if (strstr (buf, "ready") && strchr (buf, '\n'))
+        return TRUE;
+    }
+  g_test_message ("%s did not get ready", in->name);
+  return FALSE;
+}
+
+static void
+target_stop (struct target *t)
+{
+  kill (t->pid, SIGKILL);
+  waitpid (t->pid, NULL, 0);
+  close (t->out_fd);
+}
+
+/* Runs the sampler; returns its exit code, with stdout/stderr. */
+static int
+run_sampler (const char * const *args,
+             char              **out,
+             char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, sampler);
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL, out, err,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  return 128 + WTERMSIG (status);
+}
+
+static char *
+expected_spin_stack (void)
+{
+  return g_strdup_printf ("    spin (%s:%d)\n"
+                          "    middle (%s:%d)\n"
+                          "    outer (%s:%d)\n"
+                          "    main (%s:%d)\n"
+                          "    <module> (%s:%d)\n",
+                          spin_script, marker ("spin"), spin_script, marker ("middle"),
+                          spin_script, marker ("outer"), spin_script, marker ("main"),
+                          spin_script, marker ("module"));
+}
+
+static void
+test_dump (gconstpointer data)
+{
+  const struct interp *in = data;
+  struct target t;
+  g_autofree char *expected = expected_spin_stack ();
+  g_autofree char *sleep_line = g_strdup_printf ("    sleeper (%s:%d)\n", spin_script,
+                                                 marker ("sleep"));
+  g_autofree char *pid = NULL;
+  gboolean ok = FALSE;
+
+  if (!target_start (in, spin_script, NULL, &t))
+    {
+      g_test_fail ();
+      return;
+    }
+  pid = g_strdup_printf ("%d", (int) t.pid);
+  /* a sample is refused when the target changed while being read: try a few times */
+  for (int attempt = 0; attempt < 5 && !ok; attempt++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { "--dump", "--pid", pid, NULL };
+      int code = run_sampler (args, &out, &err);
+
+      g_test_message ("exit %d\n%s%s", code, out, err);
+      ok = code == 0 && strstr (out, expected) != NULL && strstr (out, sleep_line) != NULL;
+      if (ok)
+        {
+          /* the sleeping thread is idle, the spinning one active */
+          const char *sleeper_at = strstr (out, sleep_line);
+          const char *header = g_strrstr_len (out, sleeper_at - out, "\nThread ");
+          g_assert_nonnull (header);
+          g_assert_nonnull (strstr (header, "(idle)"));
+          g_assert_true (strstr (header, "(idle)") < sleeper_at);
+          g_assert_nonnull (strstr (out, "(active"));
+        }
+    }
+  target_stop (&t);
+  g_assert_true (ok);
+}
+
+struct stream_check
+{
+  GHashTable *strings;     /* id -> string */
+  GHashTable *frames;      /* id -> "name (file:line)" */
+  int         samples;
+  int         exact;       /* samples whose stack is exactly the spin stack */
+  int         stats;
+  gboolean    end;
+  int64_t     end_code;
+  uint32_t    end_reason;
+  char       *expected;
+};
+
+static int
+on_record (const struct pyr_stream_record *r,
+           void                           *user_data)
+{
+  struct stream_check *c = user_data;
+
+  switch (r->type)
+    {
+    case PYR_STREAM_RECORD_STRING:
+      g_hash_table_insert (c->strings, GUINT_TO_POINTER (r->string.id), g_strdup (r->string.data));
+      break;
+    case PYR_STREAM_RECORD_FRAME:
+      g_hash_table_insert (c->frames, GUINT_TO_POINTER (r->frame.id),
+                           g_strdup_printf ("    %s (%s:%u)\n",
+                                            (char *) g_hash_table_lookup (c->strings, GUINT_TO_POINTER (r->frame.frame.name)),
+                                            (char *) g_hash_table_lookup (c->strings, GUINT_TO_POINTER (r->frame.frame.file)),
+                                            r->frame.frame.line));
+      break;
+    case PYR_STREAM_RECORD_SAMPLE:
+      {
+        g_autoptr(GString) s = g_string_new (NULL);
+        for (uint32_t i = r->sample.depth; i-- > 0;)
+          g_string_append (s, g_hash_table_lookup (c->frames, GUINT_TO_POINTER (r->sample.frames[i])));
+        c->samples++;
+        if (strcmp (s->str, c->expected) == 0)
+          c->exact++;
+      }
+      break;
+    case PYR_STREAM_RECORD_STATS:
+      c->stats++;
+      break;
+    case PYR_STREAM_RECORD_END:
+      c->end = TRUE;
+      c->end_code = r->end.code;
+      c->end_reason = r->end.reason;
+      break;
+    default:
+      break;
+    }
+  return 0;
+}
+
+static void
+check_stream (const char          *path,
+              struct stream_check *c)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  struct pyr_stream_reader *reader;
+
+  memset (c, 0, sizeof *c);
+  c->strings = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_hash_table_insert (c->strings, GUINT_TO_POINTER (0), g_strdup (""));
+  c->frames = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  c->expected = expected_spin_stack ();
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  reader = pyr_stream_reader_new (on_record, c);
+  g_assert_cmpint (pyr_stream_reader_feed (reader, data, len), ==, 0);
+  g_assert_cmpint (pyr_stream_reader_finish (reader), ==, 0);
+  pyr_stream_reader_free (reader);
+  g_hash_table_unref (c->strings);
+  g_hash_table_unref (c->frames);
+  g_free (c->expected);
+}
+
+static void
+test_record_attached (gconstpointer data)
+{
+  const struct interp *in = data;
+  struct target t;
+  g_autofree char *pid = NULL, *out = NULL, *err = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pyrometer-sampler-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "spin.pyrometer", NULL);
+  struct stream_check c;
+  int code;
+
+  if (!target_start (in, spin_script, NULL, &t))
+    {
+      g_test_fail ();
+      return;
+    }
+  pid = g_strdup_printf ("%d", (int) t.pid);
+  {
+    const char *args[] = { "--pid", pid, "--rate", "200", "--duration", "1", "--no-idle",
+                           "--output", file, NULL };
+    code = run_sampler (args, &out, &err);
+  }
+  /* attach mode leaves the target running */
+  g_assert_cmpint (kill (t.pid, 0), ==, 0);
+  g_assert_cmpint (waitpid (t.pid, NULL, WNOHANG), ==, 0);
+  target_stop (&t);
+  g_test_message ("%s", err);
+  g_assert_cmpint (code, ==, 0);
+  check_stream (file, &c);
+  g_test_message ("%d samples, %d exact", c.samples, c.exact);
+  /* only the busy thread: idle samples were dropped */
+  g_assert_cmpint (c.samples, >=, 100);
+  g_assert_cmpint (c.exact, >=, c.samples * 95 / 100);
+  g_assert_cmpint (c.stats, >=, 1);
+  g_assert_true (c.end);
+  g_assert_cmpuint (c.end_reason, ==, PYR_STREAM_END_COMPLETE);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+static void
+test_launch (gconstpointer data)
+{
+  const struct interp *in = data;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pyrometer-sampler-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "launch.pyrometer", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  struct stream_check c;
+  int code;
+
+  g_ptr_array_add (args, "--rate");
+  g_ptr_array_add (args, "200");
+  g_ptr_array_add (args, "--output");
+  g_ptr_array_add (args, file);
+  g_ptr_array_add (args, "--");
+  for (int i = 0; in->argv[i] != NULL; i++)
+    g_ptr_array_add (args, in->argv[i]);
+  g_ptr_array_add (args, spin_script);
+  g_ptr_array_add (args, "1.5");
+  g_ptr_array_add (args, "42");
+  g_ptr_array_add (args, NULL);
+  code = run_sampler ((const char * const *) args->pdata, &out, &err);
+  g_test_message ("%s%s", out, err);
+  /* the command's exit status is passed on */
+  g_assert_cmpint (code, ==, 42);
+  check_stream (file, &c);
+  g_test_message ("%d samples, %d exact", c.samples, c.exact);
+  g_assert_cmpint (c.exact, >=, 50);
+  g_assert_true (c.end);
+  g_assert_cmpuint (c.end_reason, ==, PYR_STREAM_END_TARGET_EXITED);
+  g_assert_cmpint (c.end_code, ==, 42);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+static void
+test_no_such_process (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "--dump", "--pid", "1073741000", NULL };
+
+  g_assert_cmpint (run_sampler (args, &out, &err), ==, 3);
+  g_assert_nonnull (strstr (err, "no process with id 1073741000"));
+}
+
+static void
+test_not_python (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *pid = NULL;
+  const char *argv[] = { "sleep", "30", NULL };
+  GPid child;
+  int code = -1;
+
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &child, NULL));
+  pid = g_strdup_printf ("%d", (int) child);
+  /* wait for the exec to have happened */
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *link = g_strdup_printf ("/proc/%d/exe", (int) child);
+      g_autofree char *target = g_file_read_link (link, NULL);
+      if (target != NULL && g_str_has_suffix (target, "sleep"))
+        break;
+      g_usleep (10000);
+    }
+  {
+    const char *args[] = { "--dump", "--pid", pid, NULL };
+    code = run_sampler (args, &out, &err);
+  }
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  g_assert_cmpint (code, ==, 5);
+  g_assert_nonnull (strstr (err, "is not a Python interpreter"));
+}
+
+static void
+test_permission_denied (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *pid = NULL;
+  const char *argv[] = { "sleep", "30", NULL };
+  GPid child;
+  int code;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root to run the sampler as another user (setpriv)");
+      return;
+    }
+  if (!g_file_test ("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("setpriv is not installed");
+      return;
+    }
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &child, NULL));
+  pid = g_strdup_printf ("%d", (int) child);
+  {
+    const char *args[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                           "--clear-groups", sampler, "--dump", "--pid", pid, NULL };
+    g_autoptr(GError) error = NULL;
+    int status = -1;
+    g_assert_true (g_spawn_sync (NULL, (char **) args, NULL, 0, NULL, NULL, &out, &err, &status,
+                                 &error));
+    code = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  }
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  g_test_message ("%s", err);
+  if (code == 126 || code == 127)
+    {
+      g_test_skip ("the build directory is not reachable by user nobody");
+      return;
+    }
+  g_assert_cmpint (code, ==, 4);
+  g_assert_nonnull (strstr (err, "not allowed"));
+  g_assert_nonnull (strstr (err, "pkexec"));
+  g_assert_nonnull (strstr (err, "SYS_PTRACE"));
+}
+
+static void
+test_help_and_version (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  const char *help[] = { "--help", NULL };
+  const char *version[] = { "--version", NULL };
+
+  g_assert_cmpint (run_sampler (help, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "EXIT STATUS"));
+  g_assert_nonnull (strstr (out, "ptrace_scope"));
+  g_assert_cmpint (run_sampler (version, &out2, &err2), ==, 0);
+  g_assert_true (g_str_has_prefix (out2, "pyrometer-sampler "));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *build = g_getenv ("PYROMETER_BUILD_ROOT");
+  const char *source = g_getenv ("PYROMETER_SOURCE_ROOT");
+
+  g_test_init (&argc, &argv, NULL);
+  if (build == NULL || source == NULL)
+    {
+      g_printerr ("run through meson test (PYROMETER_BUILD_ROOT/SOURCE_ROOT unset)\n");
+      return 77;
+    }
+  sampler = g_build_filename (build, "src", "sampler", "pyrometer-sampler", NULL);
+  spin_script = g_build_filename (source, "tests", "sampler", "targets", "spin.py", NULL);
+  load_markers (spin_script);
+  find_interpreters (source);
+
+  g_test_add_func ("/sampler/cli/help-and-version", test_help_and_version);
+  g_test_add_func ("/sampler/errors/no-such-process", test_no_such_process);
+  g_test_add_func ("/sampler/errors/not-python", test_not_python);
+  g_test_add_func ("/sampler/errors/permission-denied", test_permission_denied);
+  for (guint i = 0; i < interps->len; i++)
+    {
+      struct interp *in = interps->pdata[i];
+      g_autofree char *p1 = g_strdup_printf ("/sampler/python/%s/dump-exact-stack", in->name);
+      g_autofree char *p2 = g_strdup_printf ("/sampler/python/%s/record-attached", in->name);
+      g_autofree char *p3 = g_strdup_printf ("/sampler/python/%s/launch-forwards-exit", in->name);
+      g_test_add_data_func (p1, in, test_dump);
+      g_test_add_data_func (p2, in, test_record_attached);
+      g_test_add_data_func (p3, in, test_launch);
+    }
+  if (interps->len == 0)
+    g_test_message ("no Python interpreter found: real-interpreter tests skipped");
+  return g_test_run ();
+}
