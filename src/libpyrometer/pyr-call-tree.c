@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "pyr-call-tree.h"
+#include "pyr-query-private.h"
+
+#define CANCEL_CHECK_INTERVAL (1u << 16)
+
+struct _PyrCallTree
+{
+  GObject          parent_instance;
+
+  PyrProfile      *profile;
+  PyrCallTreeKind  kind;
+  PyrStackMap      map;          /* MERGED and TIME_ORDER */
+  gboolean         have_map;
+  PyrCallTree     *base;         /* BOTTOM_UP: the merged tree it inverts */
+  PyrNodeTree      inverted;     /* BOTTOM_UP */
+
+  guint            n_seen;
+  guint            n_passed;
+
+  /* nodes: for MERGED these are the stack map's filtered tree */
+  GArray          *parent;       /* guint32 */
+  GArray          *frame;        /* guint32 */
+  GArray          *self_weight;  /* double */
+
+  /* TIME_ORDER state, kept for updates */
+  GArray          *last_child;   /* guint32 */
+  guint32          prev_dnode;
+  guint32          prev_leaf;
+
+  /* derived on build */
+  double          *total;
+  guint32         *depth;
+  guint32         *first_child;
+  guint32         *next_sibling;
+  guint            max_depth;
+};
+
+G_DEFINE_FINAL_TYPE (PyrCallTree, pyr_call_tree, G_TYPE_OBJECT)
+
+static void
+pyr_call_tree_dispose (GObject *object)
+{
+  PyrCallTree *self = (PyrCallTree *)object;
+
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (pyr_call_tree_parent_class)->dispose (object);
+}
+
+static void
+pyr_call_tree_finalize (GObject *object)
+{
+  PyrCallTree *self = (PyrCallTree *)object;
+
+  if (self->have_map)
+    pyr_stack_map_clear (&self->map);
+  if (self->kind == PYR_CALL_TREE_BOTTOM_UP)
+    pyr_node_tree_clear (&self->inverted);
+  if (self->kind == PYR_CALL_TREE_TIME_ORDER)
+    {
+      g_clear_pointer (&self->parent, g_array_unref);
+      g_clear_pointer (&self->frame, g_array_unref);
+    }
+  g_clear_pointer (&self->self_weight, g_array_unref);
+  g_clear_pointer (&self->last_child, g_array_unref);
+  g_clear_pointer (&self->total, g_free);
+  g_clear_pointer (&self->depth, g_free);
+  g_clear_pointer (&self->first_child, g_free);
+  g_clear_pointer (&self->next_sibling, g_free);
+  g_clear_object (&self->profile);
+
+  G_OBJECT_CLASS (pyr_call_tree_parent_class)->finalize (object);
+}
+
+static void
+pyr_call_tree_class_init (PyrCallTreeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pyr_call_tree_dispose;
+  object_class->finalize = pyr_call_tree_finalize;
+}
+
+static void
+pyr_call_tree_init (PyrCallTree *self)
+{
+}
+
+static void
+grow_self (PyrCallTree *self)
+{
+  guint old = self->self_weight->len;
+
+  if (old < self->parent->len)
+    {
+      g_array_set_size (self->self_weight, self->parent->len);
+      memset (&g_array_index (self->self_weight, double, old), 0,
+              sizeof (double) * (self->parent->len - old));
+    }
+}
+
+/* ---- derived arrays ---- */
+
+static int
+compare_heavier_first (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  PyrCallTree *self = user_data;
+  guint32 x = *(const guint32 *) a;
+  guint32 y = *(const guint32 *) b;
+  double tx = self->total[x], ty = self->total[y];
+
+  if (tx != ty)
+    return tx > ty ? -1 : 1;
+  /* ties: a stable order that does not depend on arrival */
+  {
+    guint32 fx = g_array_index (self->frame, guint32, x);
+    guint32 fy = g_array_index (self->frame, guint32, y);
+
+    if (fx != fy)
+      {
+        int c = strcmp (pyr_profile_get_string (self->profile, pyr_profile_get_frame_name (self->profile, fx)),
+                        pyr_profile_get_string (self->profile, pyr_profile_get_frame_name (self->profile, fy)));
+        if (c != 0)
+          return c;
+        return fx < fy ? -1 : 1;
+      }
+  }
+  return x < y ? -1 : x > y;
+}
+
+static void
+build_derived (PyrCallTree *self)
+{
+  guint n = self->parent->len;
+  const guint32 *parent = (const guint32 *) self->parent->data;
+  const double *selfw;
+  g_autofree guint32 *count = NULL;
+  g_autofree guint32 *order = NULL;
+  g_autofree guint32 *offset = NULL;
+
+  grow_self (self);
+  selfw = (const double *) self->self_weight->data;
+
+  g_clear_pointer (&self->total, g_free);
+  g_clear_pointer (&self->depth, g_free);
+  g_clear_pointer (&self->first_child, g_free);
+  g_clear_pointer (&self->next_sibling, g_free);
+
+  self->total = g_memdup2 (selfw, sizeof (double) * n);
+  self->depth = g_new (guint32, n);
+  self->first_child = g_new (guint32, n);
+  self->next_sibling = g_new (guint32, n);
+
+  /* parents always have smaller ids than their children */
+  for (guint i = n - 1; i > 0; i--)
+    self->total[parent[i]] += self->total[i];
+
+  self->depth[0] = 0;
+  self->max_depth = 0;
+  for (guint i = 1; i < n; i++)
+    {
+      self->depth[i] = self->depth[parent[i]] + 1;
+      if (self->total[i] != 0 && self->depth[i] > self->max_depth)
+        self->max_depth = self->depth[i];
+    }
+
+  /* group children by parent (counting sort keeps creation = time order) */
+  count = g_new0 (guint32, n + 1);
+  for (guint i = 1; i < n; i++)
+    if (self->total[i] != 0)
+      count[parent[i] + 1]++;
+  for (guint i = 0; i < n; i++)
+    count[i + 1] += count[i];
+  offset = g_memdup2 (count, sizeof (guint32) * (n + 1));
+  order = g_new (guint32, MAX (count[n], 1));
+  for (guint i = 1; i < n; i++)
+    if (self->total[i] != 0)
+      order[offset[parent[i]]++] = i;
+
+  for (guint p = 0; p < n; p++)
+    {
+      guint begin = count[p], end = count[p + 1];
+
+      self->first_child[p] = PYR_ID_NONE;
+      if (begin == end)
+        continue;
+      if (self->kind != PYR_CALL_TREE_TIME_ORDER && end - begin > 1)
+        g_qsort_with_data (order + begin, end - begin, sizeof (guint32), compare_heavier_first, self);
+      self->first_child[p] = order[begin];
+      for (guint k = begin; k < end; k++)
+        self->next_sibling[order[k]] = k + 1 < end ? order[k + 1] : PYR_ID_NONE;
+    }
+  self->next_sibling[0] = PYR_ID_NONE;
+  for (guint i = 1; i < n; i++)
+    if (self->total[i] == 0)
+      self->next_sibling[i] = PYR_ID_NONE;
+}
+
+/* ---- building ---- */
+
+static gboolean
+add_samples (PyrCallTree   *self,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  guint n_samples = pyr_profile_get_n_samples (self->profile);
+  /* read after n_samples: every node a published sample uses is below it */
+  guint n_nodes = pyr_profile_get_n_stack_nodes (self->profile);
+  const PyrFilter *f;
+  gboolean trivial;
+  const guint32 *map;
+  guint next_check;
+  GArray *path = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  pyr_stack_map_update (&self->map, n_nodes);
+  f = self->map.filter;
+  trivial = f->begin == G_MININT64 && f->end < 0 && f->include_idle && f->threads->len == 0;
+  map = (const guint32 *) self->map.map->data;
+  next_check = self->n_seen + CANCEL_CHECK_INTERVAL;
+
+  if (self->kind == PYR_CALL_TREE_MERGED)
+    grow_self (self);
+  else
+    path = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint c = self->n_seen / PYR_PROFILE_CHUNK_SIZE; c * PYR_PROFILE_CHUNK_SIZE < n_samples; c++)
+    {
+      const gint64 *times;
+      const guint32 *threads, *stacks, *flags;
+      const double *weights;
+      guint len = pyr_profile_get_sample_chunk (self->profile, c, n_samples,
+                                                &times, &threads, &stacks, &weights, &flags);
+      guint base = c * PYR_PROFILE_CHUNK_SIZE;
+      guint i = self->n_seen > base ? self->n_seen - base : 0;
+
+      if (base + len >= next_check)
+        {
+          next_check = base + len + CANCEL_CHECK_INTERVAL;
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            {
+              g_clear_pointer (&path, g_array_unref);
+              return FALSE;
+            }
+        }
+
+      if (self->kind == PYR_CALL_TREE_MERGED)
+        {
+          double *selfw = (double *) self->self_weight->data;
+
+          for (; i < len; i++)
+            {
+              guint32 d;
+
+              if (!trivial && !pyr_stack_map_sample_passes (&self->map, base + i, times[i], threads[i], flags[i]))
+                continue;
+              d = map[stacks[i]];
+              if (d == PYR_ID_NONE)
+                continue;
+              selfw[d] += weights[i];
+              self->n_passed++;
+            }
+        }
+      else
+        {
+          const guint32 *dparent = (const guint32 *) self->map.tree.parent->data;
+          const guint32 *dframe = (const guint32 *) self->map.tree.frame->data;
+
+          for (; i < len; i++)
+            {
+              guint32 d, cur = 0;
+
+              if (!trivial && !pyr_stack_map_sample_passes (&self->map, base + i, times[i], threads[i], flags[i]))
+                continue;
+              d = map[stacks[i]];
+              if (d == PYR_ID_NONE)
+                continue;
+              self->n_passed++;
+
+              if (d != self->prev_dnode)
+                {
+                  g_array_set_size (path, 0);
+                  for (guint32 m = d; m != 0; m = dparent[m])
+                    g_array_append_val (path, dframe[m]);
+                  for (guint k = path->len; k > 0; k--)
+                    {
+                      guint32 fr = g_array_index (path, guint32, k - 1);
+                      guint32 lc = g_array_index (self->last_child, guint32, cur);
+
+                      if (lc != PYR_ID_NONE && g_array_index (self->frame, guint32, lc) == fr)
+                        cur = lc;
+                      else
+                        {
+                          guint32 id = self->parent->len;
+                          guint32 none = PYR_ID_NONE;
+                          double zero = 0;
+
+                          g_array_append_val (self->parent, cur);
+                          g_array_append_val (self->frame, fr);
+                          g_array_append_val (self->last_child, none);
+                          g_array_append_val (self->self_weight, zero);
+                          g_array_index (self->last_child, guint32, cur) = id;
+                          cur = id;
+                        }
+                    }
+                  self->prev_dnode = d;
+                  self->prev_leaf = cur;
+                }
+              g_array_index (self->self_weight, double, self->prev_leaf) += weights[i];
+            }
+        }
+    }
+
+  g_clear_pointer (&path, g_array_unref);
+  self->n_seen = n_samples;
+  return TRUE;
+}
+
+static void
+build_inverted (PyrCallTree *self)
+{
+  PyrCallTree *base = self->base;
+  const guint32 *bparent = (const guint32 *) base->parent->data;
+  const guint32 *bframe = (const guint32 *) base->frame->data;
+  const double *bself = (const double *) base->self_weight->data;
+
+  pyr_node_tree_init (&self->inverted);
+  self->parent = self->inverted.parent;
+  self->frame = self->inverted.frame;
+  self->self_weight = g_array_new (FALSE, TRUE, sizeof (double));
+
+  for (guint32 n = 1; n < base->self_weight->len; n++)
+    {
+      guint32 inv = 0;
+
+      if (bself[n] == 0)
+        continue;
+      for (guint32 m = n; m != 0; m = bparent[m])
+        inv = pyr_node_tree_child (&self->inverted, inv, bframe[m]);
+      grow_self (self);
+      g_array_index (self->self_weight, double, inv) += bself[n];
+    }
+  self->n_seen = base->n_seen;
+  self->n_passed = base->n_passed;
+}
+
+static PyrCallTree *
+call_tree_new_empty (PyrProfile      *profile,
+                     PyrCallTreeKind  kind)
+{
+  PyrCallTree *self = g_object_new (PYR_TYPE_CALL_TREE, NULL);
+
+  self->profile = g_object_ref (profile);
+  self->kind = kind;
+  self->prev_dnode = PYR_ID_NONE;
+  self->prev_leaf = PYR_ID_NONE;
+  return self;
+}
+
+PyrCallTree *
+pyr_call_tree_new (PyrProfile       *profile,
+                   const PyrFilter  *filter,
+                   PyrCallTreeKind   kind,
+                   GCancellable     *cancellable,
+                   GError          **error)
+{
+  g_autoptr(PyrCallTree) self = NULL;
+
+  g_return_val_if_fail (PYR_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (kind <= PYR_CALL_TREE_BOTTOM_UP, NULL);
+
+  self = call_tree_new_empty (profile, kind);
+
+  if (kind == PYR_CALL_TREE_BOTTOM_UP)
+    {
+      if (!(self->base = pyr_call_tree_new (profile, filter, PYR_CALL_TREE_MERGED, cancellable, error)))
+        return NULL;
+      build_inverted (self);
+      build_derived (self);
+      return g_steal_pointer (&self);
+    }
+
+  pyr_stack_map_init (&self->map, profile, filter);
+  self->have_map = TRUE;
+  self->self_weight = g_array_new (FALSE, TRUE, sizeof (double));
+  if (kind == PYR_CALL_TREE_MERGED)
+    {
+      self->parent = self->map.tree.parent;
+      self->frame = self->map.tree.frame;
+    }
+  else
+    {
+      guint32 none = PYR_ID_NONE;
+      double zero = 0;
+
+      self->parent = g_array_new (FALSE, FALSE, sizeof (guint32));
+      self->frame = g_array_new (FALSE, FALSE, sizeof (guint32));
+      self->last_child = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_array_append_val (self->parent, none);
+      g_array_append_val (self->frame, none);
+      g_array_append_val (self->last_child, none);
+      g_array_append_val (self->self_weight, zero);
+    }
+
+  if (!add_samples (self, cancellable, error))
+    return NULL;
+  build_derived (self);
+  return g_steal_pointer (&self);
+}
+
+PyrCallTree *
+pyr_call_tree_update (PyrCallTree   *previous,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_autoptr(PyrCallTree) self = NULL;
+
+  g_return_val_if_fail (PYR_IS_CALL_TREE (previous), NULL);
+
+  if (pyr_profile_get_n_samples (previous->profile) == previous->n_seen)
+    return g_object_ref (previous);
+
+  self = call_tree_new_empty (previous->profile, previous->kind);
+
+  if (previous->kind == PYR_CALL_TREE_BOTTOM_UP)
+    {
+      if (!(self->base = pyr_call_tree_update (previous->base, cancellable, error)))
+        return NULL;
+      build_inverted (self);
+      build_derived (self);
+      return g_steal_pointer (&self);
+    }
+
+  /* copy the state (O(nodes)), then resume from the last sample seen */
+  pyr_stack_map_copy (&self->map, &previous->map);
+  self->have_map = TRUE;
+  self->self_weight = g_array_copy (previous->self_weight);
+  self->n_seen = previous->n_seen;
+  self->n_passed = previous->n_passed;
+  if (self->kind == PYR_CALL_TREE_MERGED)
+    {
+      self->parent = self->map.tree.parent;
+      self->frame = self->map.tree.frame;
+    }
+  else
+    {
+      self->parent = g_array_copy (previous->parent);
+      self->frame = g_array_copy (previous->frame);
+      self->last_child = g_array_copy (previous->last_child);
+      self->prev_dnode = previous->prev_dnode;
+      self->prev_leaf = previous->prev_leaf;
+    }
+
+  if (!add_samples (self, cancellable, error))
+    return NULL;
+  build_derived (self);
+  return g_steal_pointer (&self);
+}
+
+/* ---- async ---- */
+
+typedef struct
+{
+  PyrProfile      *profile;
+  PyrFilter       *filter;
+  PyrCallTreeKind  kind;
+  PyrCallTree     *previous;
+} BuildData;
+
+static void
+build_data_free (BuildData *data)
+{
+  g_clear_object (&data->profile);
+  g_clear_pointer (&data->filter, pyr_filter_free);
+  g_clear_object (&data->previous);
+  g_free (data);
+}
+
+static void
+build_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  BuildData *data = task_data;
+  GError *error = NULL;
+  PyrCallTree *tree;
+
+  if (data->previous != NULL)
+    tree = pyr_call_tree_update (data->previous, cancellable, &error);
+  else
+    tree = pyr_call_tree_new (data->profile, data->filter, data->kind, cancellable, &error);
+
+  if (tree == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, tree, g_object_unref);
+}
+
+void
+pyr_call_tree_new_async (PyrProfile          *profile,
+                         const PyrFilter     *filter,
+                         PyrCallTreeKind      kind,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BuildData *data;
+
+  g_return_if_fail (PYR_IS_PROFILE (profile));
+
+  data = g_new0 (BuildData, 1);
+  data->profile = g_object_ref (profile);
+  data->filter = filter ? pyr_filter_copy (filter) : NULL;
+  data->kind = kind;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pyr_call_tree_new_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) build_data_free);
+  g_task_run_in_thread (task, build_thread);
+}
+
+void
+pyr_call_tree_update_async (PyrCallTree         *previous,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BuildData *data;
+
+  g_return_if_fail (PYR_IS_CALL_TREE (previous));
+
+  data = g_new0 (BuildData, 1);
+  data->previous = g_object_ref (previous);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pyr_call_tree_new_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) build_data_free);
+  g_task_run_in_thread (task, build_thread);
+}
+
+PyrCallTree *
+pyr_call_tree_new_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- getters ---- */
+
+PyrProfile *
+pyr_call_tree_get_profile (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), NULL);
+  return self->profile;
+}
+
+PyrCallTreeKind
+pyr_call_tree_get_kind (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), 0);
+  return self->kind;
+}
+
+const PyrFilter *
+pyr_call_tree_get_filter (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), NULL);
+  return self->base ? pyr_call_tree_get_filter (self->base) : self->map.filter;
+}
+
+guint
+pyr_call_tree_get_n_samples_seen (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), 0);
+  return self->n_seen;
+}
+
+guint
+pyr_call_tree_get_n_samples (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), 0);
+  return self->n_passed;
+}
+
+double
+pyr_call_tree_get_total (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), 0);
+  return self->total[0];
+}
+
+guint
+pyr_call_tree_get_n_nodes (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), 0);
+  return self->parent->len;
+}
+
+guint
+pyr_call_tree_get_max_depth (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), 0);
+  return self->max_depth;
+}
+
+#define CHECK_NODE(node, val) \
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), val); \
+  g_return_val_if_fail (node < self->parent->len, val)
+
+guint32
+pyr_call_tree_get_parent (PyrCallTree *self,
+                          guint32      node)
+{
+  CHECK_NODE (node, PYR_ID_NONE);
+  return g_array_index (self->parent, guint32, node);
+}
+
+guint32
+pyr_call_tree_get_frame (PyrCallTree *self,
+                         guint32      node)
+{
+  CHECK_NODE (node, PYR_ID_NONE);
+  return g_array_index (self->frame, guint32, node);
+}
+
+guint
+pyr_call_tree_get_depth (PyrCallTree *self,
+                         guint32      node)
+{
+  CHECK_NODE (node, 0);
+  return self->depth[node];
+}
+
+guint32
+pyr_call_tree_get_first_child (PyrCallTree *self,
+                               guint32      node)
+{
+  CHECK_NODE (node, PYR_ID_NONE);
+  return self->first_child[node];
+}
+
+guint32
+pyr_call_tree_get_next_sibling (PyrCallTree *self,
+                                guint32      node)
+{
+  CHECK_NODE (node, PYR_ID_NONE);
+  return self->next_sibling[node];
+}
+
+double
+pyr_call_tree_get_self (PyrCallTree *self,
+                        guint32      node)
+{
+  CHECK_NODE (node, 0);
+  return g_array_index (self->self_weight, double, node);
+}
+
+double
+pyr_call_tree_get_node_total (PyrCallTree *self,
+                              guint32      node)
+{
+  CHECK_NODE (node, 0);
+  return self->total[node];
+}
+
+const guint32 *
+pyr_call_tree_get_parents (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), NULL);
+  return (const guint32 *) self->parent->data;
+}
+
+const guint32 *
+pyr_call_tree_get_frames (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), NULL);
+  return (const guint32 *) self->frame->data;
+}
+
+const double *
+pyr_call_tree_get_totals (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), NULL);
+  return self->total;
+}
+
+const double *
+pyr_call_tree_get_selfs (PyrCallTree *self)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (self), NULL);
+  return (const double *) self->self_weight->data;
+}
