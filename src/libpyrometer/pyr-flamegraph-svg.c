@@ -26,6 +26,7 @@ typedef struct
   double  x, y, w;
   double  fg_x, fg_w;      /* NAN when absent */
   gboolean percent;
+  gint8   kind;            /* PyrFrameKind from data-kind (our own export), or -1 */
 
   /* filled while rebuilding */
   guint   depth;
@@ -125,6 +126,7 @@ attr_is (const PyrSvgAttr *attrs,
 static gboolean
 parse_number (const char *s,
               gsize       len,
+              gboolean    exact,
               double     *out,
               gboolean   *percent)
 {
@@ -161,7 +163,9 @@ parse_number (const char *s,
     whole = whole * 10 + (guint64) (s[i] - '0');
   value = (double) whole;
 
-  if (i < len && s[i] == '.' && digits > 0)
+  if (i < len && s[i] == '.' && digits > 0 && exact)
+    i = len + 1;  /* a fraction that must read back exactly: leave it to strtod */
+  else if (i < len && s[i] == '.' && digits > 0)
     {
       double scale = 1.0;
       guint64 frac = 0;
@@ -211,7 +215,8 @@ read_number_attr (PyrSvgScanner     *scanner,
       return TRUE;
     }
 
-  if (!parse_number (attr->value, attr->value_len, out, &is_percent) || fabs (*out) > MAX_COUNT)
+  if (!parse_number (attr->value, attr->value_len, g_str_has_prefix (name, "fg:"), out, &is_percent) ||
+      fabs (*out) > MAX_COUNT)
     {
       g_autofree char *shown = g_strndup (attr->value, MIN (attr->value_len, 32));
 
@@ -250,9 +255,23 @@ on_start_element (PyrSvgScanner     *scanner,
           group->offset = pyr_svg_scanner_get_offset (scanner);
           group->has_title = FALSE;
           group->has_rect = FALSE;
+          group->frame.kind = -1;
 
           if (n_attrs > 0)
             {
+              const PyrSvgAttr *kind_attr = find_attr (attrs, n_attrs, "data-kind");
+
+              if (kind_attr != NULL)
+                {
+                  if (pyr_svg_name_is (kind_attr->value, kind_attr->value_len, "native"))
+                    group->frame.kind = PYR_FRAME_NATIVE;
+                  else if (pyr_svg_name_is (kind_attr->value, kind_attr->value_len, "thread"))
+                    group->frame.kind = PYR_FRAME_THREAD;
+                  else if (pyr_svg_name_is (kind_attr->value, kind_attr->value_len, "process"))
+                    group->frame.kind = PYR_FRAME_PROCESS;
+                  else if (pyr_svg_name_is (kind_attr->value, kind_attr->value_len, "python"))
+                    group->frame.kind = PYR_FRAME_PYTHON;
+                }
               if (attr_is (attrs, n_attrs, "id", "frames"))
                 state->frames_g = TRUE;
               if (attr_is (attrs, n_attrs, "class", "func_g"))
@@ -389,26 +408,45 @@ on_text (PyrSvgScanner  *scanner,
 
 /* FALSE when there is no count; *out is INFINITY when there is one, too large to use. */
 static gboolean
-parse_count (const char *s,
-             const char *end,
+parse_count (const char  *s,
+             const char  *end,
              const char **after,
              double      *out)
 {
   const char *p = s;
+  char digits[65];
+  gsize n = 0;
   double value = 0;
 
   if (p >= end || !g_ascii_isdigit (*p))
     return FALSE;
   for (; p < end && (g_ascii_isdigit (*p) || *p == ','); p++)
     if (*p != ',')
-      value = value * 10 + (*p - '0');
-  if (p < end && *p == '.')
-    {
-      double scale = 0.1;
+      {
+        if (n < 64)
+          digits[n] = *p;
+        n++;
+        value = value * 10 + (*p - '0');
+      }
 
-      for (p++; p < end && g_ascii_isdigit (*p); p++, scale /= 10)
-        value += (*p - '0') * scale;
+  if (p + 1 < end && *p == '.' && g_ascii_isdigit (p[1]))
+    {
+      if (n < 64)
+        digits[n] = '.';
+      n++;
+      for (p++; p < end && g_ascii_isdigit (*p); p++, n++)
+        if (n < 64)
+          digits[n] = *p;
+      /* exact decimal conversion, so a count written at full precision reads back the same */
+      if (n <= 64)
+        {
+          digits[n] = '\0';
+          value = g_ascii_strtod (digits, NULL);
+        }
+      else
+        value = INFINITY;
     }
+
   *after = p;
   *out = isfinite (value) && value <= MAX_COUNT ? value : INFINITY;
   return TRUE;
@@ -742,7 +780,7 @@ rebuild (ImportState   *state,
   gboolean exact;
   gboolean flamechart = FALSE;
   gboolean above = FALSE, below = FALSE;
-  double total, scale, eps, pitch, fg_scale;
+  double total, scale, eps, pitch, fg_scale, dust;
   guint max_depth = 0;
   guint32 thread;
 
@@ -955,7 +993,7 @@ rebuild (ImportState   *state,
       if (f->parent == NO_FRAME)
         return frame_error (state, f, error, _("has no parent frame"));
 
-      if (!g_hash_table_lookup_extended (frame_ids, name, NULL, &id))
+      if (f->kind >= 0 || !g_hash_table_lookup_extended (frame_ids, name, NULL, &id))
         {
           g_autofree char *valid = NULL;
           const char *label = name;
@@ -973,7 +1011,19 @@ rebuild (ImportState   *state,
               label = valid;
             }
           id = GUINT_TO_POINTER (pyr_profile_intern_frame_label (profile, label, label_len));
-          g_hash_table_insert (frame_ids, (gpointer) name, id);
+          if (f->kind >= 0)
+            {
+              guint32 parsed = GPOINTER_TO_UINT (id);
+
+              /* the label says name, file and line; our export's data-kind says the kind */
+              id = GUINT_TO_POINTER (pyr_profile_intern_frame (profile,
+                                                               pyr_profile_get_frame_name (profile, parsed),
+                                                               pyr_profile_get_frame_file (profile, parsed),
+                                                               pyr_profile_get_frame_line (profile, parsed),
+                                                               (PyrFrameKind) f->kind));
+            }
+          else
+            g_hash_table_insert (frame_ids, (gpointer) name, id);
         }
 
       f->node = pyr_profile_intern_stack (profile, frames[f->parent].node, GPOINTER_TO_UINT (id));
@@ -981,6 +1031,7 @@ rebuild (ImportState   *state,
 
   /* Samples: self counts, in left-to-right order. With exact positions, a frame's self time
    * is the gaps between its children, so a flame chart keeps its order. */
+  dust = total * 1e-12;
   thread = pyr_profile_add_thread (profile, 0, 0, "all");
   stack = g_array_new (FALSE, FALSE, sizeof (Visit));
   {
@@ -992,7 +1043,11 @@ rebuild (ImportState   *state,
     {
       Visit *v = &g_array_index (stack, Visit, stack->len - 1);
       SvgFrame *f = &frames[v->frame];
-      double self = MAX (0, f->count - f->child_sum);
+      double self = f->count - f->child_sum;
+
+      /* fractional counts leave rounding dust where the self weight is really zero */
+      if (self < dust)
+        self = 0;
 
       if (v->child != NO_FRAME)
         {
@@ -1000,7 +1055,7 @@ rebuild (ImportState   *state,
           Visit next = { v->child, c->first_child, c->start, 0 };
           double gap = MIN (c->start - v->cursor, self - v->emitted);
 
-          if (exact && gap > 0)
+          if (exact && gap >= dust)
             {
               pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, f->node, gap, 0);
               v->emitted += gap;
@@ -1012,7 +1067,7 @@ rebuild (ImportState   *state,
         }
 
       /* the trailing gap; without exact positions, all of the self weight */
-      if (self - v->emitted > 0)
+      if (self - v->emitted >= dust)
         pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, f->node, self - v->emitted, 0);
 
       g_array_set_size (stack, stack->len - 1);

@@ -28,6 +28,7 @@ static const Importer importers[] = {
 
 static const Exporter exporters[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_export },
+  { PYR_FORMAT_FLAMEGRAPH_SVG, pyr_flamegraph_svg_export },
 };
 
 static const struct

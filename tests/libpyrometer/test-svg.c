@@ -3,6 +3,9 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "pyr-flamegraph-svg.h"
 #include "pyr-svg-scanner.h"
@@ -155,6 +158,16 @@ assert_tables_equal (GHashTable *expected,
         g_error ("stack missing from the import: %s", (char *) key);
       if (fabs (*got - *(double *) value) > 1e-9)
         g_error ("stack %s: expected %g, imported %g", (char *) key, *(double *) value, *got);
+    }
+  if (g_hash_table_size (actual) != g_hash_table_size (expected))
+    {
+      GHashTableIter it;
+      gpointer k;
+
+      g_hash_table_iter_init (&it, actual);
+      while (g_hash_table_iter_next (&it, &k, NULL))
+        if (!g_hash_table_contains (expected, k))
+          g_test_message ("unexpected stack: %s", (char *) k);
     }
   g_assert_cmpuint (g_hash_table_size (actual), ==, g_hash_table_size (expected));
 }
@@ -822,6 +835,424 @@ test_probe (void)
   g_assert_false (pyr_flamegraph_svg_probe ("", 0));
 }
 
+
+/* ---- export ---- */
+
+static char *
+export_to_string (PyrProfile                    *profile,
+                  const PyrFlamegraphSvgOptions *options,
+                  gsize                         *len)
+{
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+
+  if (options != NULL)
+    g_assert_true (pyr_flamegraph_svg_export_full (profile, options, out, NULL, &error));
+  else
+    g_assert_true (pyr_flamegraph_svg_export (profile, out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  *len = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out));
+  return g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)), *len);
+}
+
+static PyrProfile *
+reimport (const char *svg,
+          gsize       len)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pyr_flamegraph_svg_import (profile, svg, len, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&profile);
+}
+
+static void
+assert_same_frames (PyrProfile *a,
+                    guint32     node_a,
+                    PyrProfile *b,
+                    guint32     node_b)
+{
+  while (node_a != PYR_STACK_ROOT && node_b != PYR_STACK_ROOT)
+    {
+      guint32 fa = pyr_profile_get_node_frame (a, node_a), fb = pyr_profile_get_node_frame (b, node_b);
+
+      g_assert_cmpstr (pyr_profile_get_string (a, pyr_profile_get_frame_name (a, fa)), ==,
+                       pyr_profile_get_string (b, pyr_profile_get_frame_name (b, fb)));
+      g_assert_cmpstr (pyr_profile_get_string (a, pyr_profile_get_frame_file (a, fa)), ==,
+                       pyr_profile_get_string (b, pyr_profile_get_frame_file (b, fb)));
+      g_assert_cmpint (pyr_profile_get_frame_line (a, fa), ==, pyr_profile_get_frame_line (b, fb));
+      g_assert_cmpint (pyr_profile_get_frame_kind (a, fa), ==, pyr_profile_get_frame_kind (b, fb));
+      node_a = pyr_profile_get_node_parent (a, node_a);
+      node_b = pyr_profile_get_node_parent (b, node_b);
+    }
+  g_assert_cmpuint (node_a, ==, node_b);
+}
+
+static void
+assert_round_trip (PyrProfile *profile,
+                   gboolean    ordered)
+{
+  gsize len;
+  g_autofree char *svg = export_to_string (profile, NULL, &len);
+  g_autoptr(PyrProfile) back = reimport (svg, len);
+  g_autoptr(GPtrArray) s1 = profile_sequence (profile);
+  g_autoptr(GPtrArray) s2 = profile_sequence (back);
+
+  g_assert_false (pyr_profile_get_approximate (back));
+  g_assert_cmpfloat (pyr_profile_get_total_weight (back), ==, pyr_profile_get_total_weight (profile));
+  if (ordered)
+    assert_sequences_equal (s1, s2);
+  else
+    {
+      g_autoptr(GHashTable) t1 = sequence_table (s1);
+      g_autoptr(GHashTable) t2 = sequence_table (s2);
+
+      assert_tables_equal (t1, t2);
+    }
+}
+
+static void
+test_export_round_trip_fixtures (void)
+{
+  static const char *const names[] = {
+    "py-spy-readme-inferno07.svg", "inferno-austin-flame.svg", "inferno-narrow-blocks-narrow-blocks.svg",
+    "inferno-flamechart-flame.svg", "inferno-differential-diff.svg", "inferno-inverted-inverted.svg",
+    "flamegraph-pl-example-perf.svg",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(PyrProfile) profile = import_fixture (names[i]);
+      g_autofree char *chart = pyr_profile_dup_metadata (profile, "flamechart");
+
+      g_test_message ("%s", names[i]);
+      assert_round_trip (profile, g_strcmp0 (chart, "true") == 0);
+    }
+}
+
+static guint32
+frame (PyrProfile   *p,
+       const char   *name,
+       const char   *file,
+       gint32        line,
+       PyrFrameKind  kind)
+{
+  return pyr_profile_intern_frame (p, pyr_profile_intern_string (p, name, -1),
+                                   pyr_profile_intern_string (p, file, -1), line, kind);
+}
+
+static PyrProfile *
+build_profile (gboolean fractional)
+{
+  PyrProfile *p = pyr_profile_new ();
+  guint32 thread = pyr_profile_add_thread (p, 1, 1, "main");
+  guint32 f[] = {
+    frame (p, "<module>", "app/main.py", 1, PYR_FRAME_PYTHON),
+    frame (p, "run \"quoted\" & <angled>", "app/x&y.py", 20, PYR_FRAME_PYTHON),
+    frame (p, "naïve_∑", "ünï/cödé.py", 3, PYR_FRAME_PYTHON),
+    frame (p, "PyEval_EvalFrameDefault", "libpython3.12.so", 0, PYR_FRAME_NATIVE),
+    frame (p, "thread (0x7f0123456789)", "", 0, PYR_FRAME_THREAD),
+    frame (p, "process 4242:\"python app.py\"", "", 0, PYR_FRAME_PROCESS),
+    frame (p, "fn (with parens) inside", "m.py", 7, PYR_FRAME_PYTHON),
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint i = 0; i < 400; i++)
+    {
+      guint depth = g_rand_int_range (rand, 1, 9);
+      guint32 node = PYR_STACK_ROOT;
+      double w = fractional ? g_rand_int_range (rand, 1, 1000) / 1000.0 : g_rand_int_range (rand, 1, 50);
+
+      for (guint d = 0; d < depth; d++)
+        node = pyr_profile_intern_stack (p, node, f[(d == 0 ? 0 : g_rand_int_range (rand, 0, G_N_ELEMENTS (f)))]);
+      pyr_profile_append_sample (p, PYR_TIME_NONE, thread, node, w, 0);
+    }
+  if (fractional)
+    pyr_profile_set_metadata (p, "units", "seconds");
+  return p;
+}
+
+static void
+test_export_round_trip_exact (void)
+{
+  for (guint fractional = 0; fractional < 2; fractional++)
+    {
+      g_autoptr(PyrProfile) profile = build_profile (fractional);
+      gsize len;
+      g_autofree char *svg = export_to_string (profile, NULL, &len);
+      g_autoptr(PyrProfile) back = reimport (svg, len);
+      g_autoptr(GPtrArray) s1 = profile_sequence (profile);
+      g_autoptr(GPtrArray) s2 = profile_sequence (back);
+      g_autoptr(GHashTable) t1 = sequence_table (s1);
+      g_autoptr(GHashTable) t2 = sequence_table (s2);
+
+      assert_tables_equal (t1, t2);
+      g_assert_false (pyr_profile_get_approximate (back));
+      g_assert_cmpstr (pyr_profile_get_units (back), ==, fractional ? "seconds" : "samples");
+      if (!fractional)
+        g_assert_cmpfloat (pyr_profile_get_total_weight (back), ==, pyr_profile_get_total_weight (profile));
+      else
+        g_assert_cmpfloat_with_epsilon (pyr_profile_get_total_weight (back), pyr_profile_get_total_weight (profile), 1e-9);
+
+      /* name, file, line and kind survive, for every stack */
+      for (guint i = 0; i < pyr_profile_get_n_samples (back); i++)
+        {
+          guint32 node = pyr_profile_get_sample_stack (back, i);
+          g_autofree char *key = stack_string (back, node);
+
+          for (guint j = 0; j < pyr_profile_get_n_samples (profile); j++)
+            {
+              g_autofree char *other = stack_string (profile, pyr_profile_get_sample_stack (profile, j));
+
+              if (strcmp (key, other) == 0)
+                {
+                  assert_same_frames (back, node, profile, pyr_profile_get_sample_stack (profile, j));
+                  break;
+                }
+            }
+        }
+    }
+}
+
+static void
+test_export_structure (void)
+{
+  g_autoptr(PyrProfile) profile = import_fixture ("py-spy-readme-inferno07.svg");
+  PyrFlamegraphSvgOptions options;
+  gsize len;
+  g_autofree char *icicle = NULL, *flame = NULL;
+  g_autoptr(PyrProfile) back = NULL;
+  const char *all_rect;
+
+  pyr_flamegraph_svg_options_init (&options);
+  icicle = export_to_string (profile, &options, &len);
+  g_assert_nonnull (strstr (icicle, "<svg id=\"frames\" x=\"10\" width=\"1180\" total_samples=\"2893\""));
+  g_assert_nonnull (strstr (icicle, "<title>all (2,893 samples, 100%)</title>"));
+  g_assert_nonnull (strstr (icicle, "<title>fit (implicit/als.py:163) (804 samples, 27.79%)</title>"));
+  g_assert_nonnull (strstr (icicle, "fg:x=\"0\" fg:w=\"2893\""));
+  g_assert_nonnull (strstr (icicle, "<script type=\"text/ecmascript\"><![CDATA["));
+  g_assert_nonnull (strstr (icicle, "&lt;module&gt; (lastfm.py:161)"));
+  /* self-contained: nothing to fetch */
+  g_assert_null (strstr (icicle, "href"));
+  g_assert_null (strstr (icicle, "<!DOCTYPE"));
+  g_assert_null (strstr (icicle, "@import"));
+  g_assert_null (strstr (icicle, "url(http"));
+  /* the root on top in an icicle graph */
+  all_rect = strstr (icicle, "<title>all (");
+  g_assert_nonnull (strstr (all_rect, "y=\"52\""));
+  g_assert_true (strstr (all_rect, "y=\"52\"") < strstr (all_rect, "</g>"));
+
+  options.inverted = FALSE;
+  flame = export_to_string (profile, &options, &len);
+  back = reimport (flame, len);
+  assert_metadata (back, "inverted", "false");
+  assert_metadata (back, "generator", "pyrometer");
+  g_assert_cmpfloat (pyr_profile_get_total_weight (back), ==, 2893);
+}
+
+static void
+test_export_min_width_prunes (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  guint32 thread = pyr_profile_add_thread (profile, 1, 1, "main");
+  guint32 a = pyr_profile_intern_stack (profile, PYR_STACK_ROOT, frame (profile, "a", "a.py", 1, PYR_FRAME_PYTHON));
+  guint32 ab = pyr_profile_intern_stack (profile, a, frame (profile, "b", "b.py", 2, PYR_FRAME_PYTHON));
+  guint32 abc = pyr_profile_intern_stack (profile, ab, frame (profile, "c", "c.py", 3, PYR_FRAME_PYTHON));
+  PyrFlamegraphSvgOptions options;
+  g_autofree char *svg = NULL;
+  g_autoptr(PyrProfile) back = NULL;
+  g_autoptr(GPtrArray) seq = NULL;
+  g_autoptr(GHashTable) table = NULL;
+  gsize len;
+
+  pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, a, 100000, 0);
+  pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, abc, 1, 0);   /* 0.01 px */
+
+  pyr_flamegraph_svg_options_init (&options);
+  options.min_width = 0.1;
+  svg = export_to_string (profile, &options, &len);
+  g_assert_nonnull (strstr (svg, "data-pruned-frames=\"2\""));
+  back = reimport (svg, len);
+  g_assert_true (pyr_profile_get_approximate (back));
+  seq = profile_sequence (back);
+  table = sequence_table (seq);
+  g_assert_cmpuint (g_hash_table_size (table), ==, 1);
+  g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "a (a.py:1)"), ==, 100001);
+}
+
+static void
+test_export_flamechart_keeps_order (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  guint32 thread = pyr_profile_add_thread (profile, 1, 1, "main");
+  guint32 a = pyr_profile_intern_stack (profile, PYR_STACK_ROOT, frame (profile, "a", "", 0, PYR_FRAME_PYTHON));
+  guint32 ab = pyr_profile_intern_stack (profile, a, frame (profile, "b", "", 0, PYR_FRAME_PYTHON));
+  guint32 ac = pyr_profile_intern_stack (profile, a, frame (profile, "c", "", 0, PYR_FRAME_PYTHON));
+  PyrFlamegraphSvgOptions options;
+  g_autofree char *svg = NULL;
+  g_autoptr(PyrProfile) back = NULL;
+  g_autoptr(GPtrArray) seq = NULL;
+  static const char *const expected[] = { "a;b", "a", "a;c", "a;b", "a" };
+  static const double weights[] = { 3, 1, 2, 5, 4 };
+  gsize len;
+
+  pyr_profile_append_sample (profile, 10, thread, ab, 3, 0);
+  pyr_profile_append_sample (profile, 20, thread, a, 1, 0);
+  pyr_profile_append_sample (profile, 30, thread, ac, 2, 0);
+  pyr_profile_append_sample (profile, 40, thread, ab, 5, 0);
+  pyr_profile_append_sample (profile, 50, thread, a, 4, 0);
+
+  pyr_flamegraph_svg_options_init (&options);
+  options.flamechart = TRUE;
+  svg = export_to_string (profile, &options, &len);
+  back = reimport (svg, len);
+  assert_metadata (back, "flamechart", "true");
+  seq = profile_sequence (back);
+  g_assert_cmpuint (seq->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < seq->len; i++)
+    {
+      Entry *e = g_ptr_array_index (seq, i);
+
+      g_assert_cmpstr (e->stack, ==, expected[i]);
+      g_assert_cmpfloat (e->count, ==, weights[i]);
+    }
+}
+
+static const char *
+group_of (const char *svg,
+          const char *title_start)
+{
+  const char *t = strstr (svg, title_start);
+
+  g_assert_nonnull (t);
+  return t;
+}
+
+static void
+test_export_diff (void)
+{
+  g_autoptr(PyrProfile) before = pyr_profile_new ();
+  g_autoptr(PyrProfile) after = pyr_profile_new ();
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrProfile) back = NULL;
+  g_autofree char *deltas = NULL;
+  const char *svg;
+  gsize len;
+  PyrProfile *ps[] = { before, after };
+  static const double w[2][3] = { { 50, 50, 0 }, { 20, 70, 10 } };  /* slow, fast, new */
+
+  for (guint k = 0; k < 2; k++)
+    {
+      guint32 thread = pyr_profile_add_thread (ps[k], 1, 1, "main");
+      guint32 m = pyr_profile_intern_stack (ps[k], PYR_STACK_ROOT, frame (ps[k], "main", "m.py", 1, PYR_FRAME_PYTHON));
+      const char *names[] = { "shrinks", "grows", "new" };
+
+      for (guint i = 0; i < 3; i++)
+        if (w[k][i] > 0)
+          pyr_profile_append_sample (ps[k], PYR_TIME_NONE, thread,
+                                     pyr_profile_intern_stack (ps[k], m, frame (ps[k], names[i], "m.py", 10 + i, PYR_FRAME_PYTHON)),
+                                     w[k][i], 0);
+    }
+
+  g_assert_true (pyr_flamegraph_svg_export_diff (before, after, NULL, out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  svg = g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out));
+  len = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out));
+
+  /* widths are AFTER's; red = more in AFTER, blue = less */
+  g_assert_nonnull (strstr (svg, "<title>shrinks (m.py:10) (20 samples, 20.00%; -30.00%)</title>"));
+  g_assert_nonnull (strstr (svg, "<title>grows (m.py:11) (70 samples, 70.00%; +20.00%)</title>"));
+  g_assert_nonnull (strstr (svg, "<title>new (m.py:12) (10 samples, 10.00%; +10.00%)</title>"));
+  g_assert_true (g_str_has_prefix (strstr (group_of (svg, "<title>grows"), "fill=\"") + 6, "rgb(255,"));
+  g_assert_true (g_str_has_prefix (strstr (group_of (svg, "<title>new"), "fill=\"") + 6, "rgb(255,"));
+  g_assert_nonnull (strstr (group_of (svg, "<title>shrinks"), ",255)\""));
+  g_assert_true (strstr (group_of (svg, "<title>shrinks"), ",255)\"") < strstr (group_of (svg, "<title>shrinks"), "</g>"));
+
+  back = reimport (svg, len);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (back), ==, 100);
+  assert_metadata (back, "differential", "true");
+  deltas = pyr_profile_dup_metadata (back, "differential-deltas");
+  g_assert_nonnull (strstr (deltas, "main (m.py:1);grows (m.py:11) +20.00\n"));
+  g_assert_nonnull (strstr (deltas, "main (m.py:1);shrinks (m.py:10) -30.00\n"));
+}
+
+static void
+test_export_script_parses (void)
+{
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autoptr(PyrProfile) profile = import_fixture ("inferno-austin-flame.svg");
+  g_autofree char *svg = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *start, *end;
+  int fd, status;
+  gsize len;
+
+  svg = export_to_string (profile, NULL, &len);
+  start = strstr (svg, "<![CDATA[");
+  g_assert_nonnull (start);
+  start += 9;
+  end = strstr (start, "]]>");
+  g_assert_nonnull (end);
+  /* one CDATA section: the script must not end it early */
+  g_assert_null (strstr (end + 3, "]]>"));
+
+  if (node == NULL)
+    {
+      g_test_skip ("node is not installed: the script's syntax is not checked");
+      return;
+    }
+
+  script = g_strndup (start, end - start);
+  fd = g_file_open_tmp ("pyr-svg-XXXXXX.js", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, script, -1, NULL));
+  {
+    const char *argv[] = { node, "--check", path, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+  }
+  g_unlink (path);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+test_export_deep_and_empty (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  g_autoptr(PyrProfile) empty = pyr_profile_new ();
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  guint32 thread = pyr_profile_add_thread (profile, 1, 1, "main");
+  guint32 node = PYR_STACK_ROOT;
+  g_autofree char *svg = NULL;
+  g_autoptr(PyrProfile) back = NULL;
+  gsize len;
+
+  for (guint d = 0; d < 20000; d++)
+    {
+      char name[32];
+
+      g_snprintf (name, sizeof name, "f%u", d);
+      node = pyr_profile_intern_stack (profile, node, frame (profile, name, "deep.py", d + 1, PYR_FRAME_PYTHON));
+    }
+  pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, node, 3, 0);
+  svg = export_to_string (profile, NULL, &len);
+  back = reimport (svg, len);
+  g_assert_cmpuint (pyr_profile_get_n_samples (back), ==, 1);
+  g_assert_cmpuint (pyr_profile_get_node_depth (back, pyr_profile_get_sample_stack (back, 0)), ==, 20000);
+
+  g_assert_false (pyr_flamegraph_svg_export (empty, out, NULL, &error));
+  g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_EMPTY);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -845,6 +1276,14 @@ main (int   argc,
   g_test_add_func ("/svg/import/deep-graph", test_import_deep_graph);
   g_test_add_func ("/svg/import/progress-and-cancel", test_import_progress_and_cancel);
   g_test_add_func ("/svg/probe", test_probe);
+  g_test_add_func ("/svg/export/round-trip-fixtures", test_export_round_trip_fixtures);
+  g_test_add_func ("/svg/export/round-trip-exact", test_export_round_trip_exact);
+  g_test_add_func ("/svg/export/structure", test_export_structure);
+  g_test_add_func ("/svg/export/min-width-prunes", test_export_min_width_prunes);
+  g_test_add_func ("/svg/export/flamechart-keeps-order", test_export_flamechart_keeps_order);
+  g_test_add_func ("/svg/export/diff", test_export_diff);
+  g_test_add_func ("/svg/export/script-parses", test_export_script_parses);
+  g_test_add_func ("/svg/export/deep-and-empty", test_export_deep_and_empty);
 
   return g_test_run ();
 }
