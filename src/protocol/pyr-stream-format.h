@@ -51,6 +51,8 @@ typedef enum
   PYR_STREAM_RECORD_STATS    = 7,
   PYR_STREAM_RECORD_END      = 8,
   PYR_STREAM_RECORD_LOG      = 9,
+  PYR_STREAM_RECORD_SAMPLE_SAME = 10, /* on the wire only: a SAMPLE whose stack is the thread's
+                                       * previous one; readers report it as SAMPLE */
   PYR_STREAM_RECORD_UNKNOWN  = -1,  /* a type this reader does not know; skipped, reported */
 } PyrStreamRecordType;
 

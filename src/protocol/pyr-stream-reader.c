@@ -256,6 +256,7 @@ record_name (uint32_t type)
     case PYR_STREAM_RECORD_STATS:    return "STATS";
     case PYR_STREAM_RECORD_END:      return "END";
     case PYR_STREAM_RECORD_LOG:      return "LOG";
+    case PYR_STREAM_RECORD_SAMPLE_SAME: return "SAMPLE_SAME";
     default:                         return "unknown";
     }
 }
@@ -515,7 +516,8 @@ decode_metadata (struct cursor            *c,
 
 static int
 decode_sample (struct cursor            *c,
-               struct pyr_stream_record *rec)
+               struct pyr_stream_record *rec,
+               bool                      same)
 {
   struct pyr_stream_reader *r = c->r;
   struct pyr_stream_sample *s = &rec->sample;
@@ -532,58 +534,61 @@ decode_sample (struct cursor            *c,
     return ret;
   if (s->thread >= r->n_threads)
     return fail (r, -EBADMSG, cursor_offset (c, at),
-                 "SAMPLE record: thread %u is not defined (%u threads defined)",
-                 s->thread, r->n_threads);
+                 "%s record: thread %u is not defined (%u threads defined)",
+                 record_name (c->type), s->thread, r->n_threads);
   if ((ret = get_u32 (c, "flags", &s->flags)) < 0)
     return ret;
-
   ts = &r->threads[s->thread];
-  at = c->p;
-  if ((ret = get_u32 (c, "keep", &keep)) < 0)
-    return ret;
-  if (keep > ts->depth)
-    return fail (r, -EBADMSG, cursor_offset (c, at),
-                 "SAMPLE record: keeps %u frames of thread %u's previous stack, which has %u",
-                 keep, s->thread, ts->depth);
-  at = c->p;
-  if ((ret = get_u32 (c, "count", &count)) < 0)
-    return ret;
-  if (count > PYR_STREAM_MAX_DEPTH - keep)
-    return fail (r, -EBADMSG, cursor_offset (c, at),
-                 "SAMPLE record: stack of %" PRIu64 " frames is deeper than the limit (%u)",
-                 (uint64_t) keep + count, PYR_STREAM_MAX_DEPTH);
-  if (count > (size_t) (c->end - c->p))
-    return fail (r, -EBADMSG, cursor_offset (c, at),
-                 "SAMPLE record: %u new frames cannot fit in the %zu bytes left in the record",
-                 count, (size_t) (c->end - c->p));
 
-  depth = keep + count;
-  if (depth > ts->capacity)
+  if (!same)
     {
-      size_t capacity = ts->capacity;
-
-      if (!grow ((void **) &ts->stack, sizeof *ts->stack, &capacity, depth))
-        return fail (r, -ENOMEM, c->offset, "out of memory");
-      ts->capacity = (uint32_t) capacity;
-    }
-
-  for (uint32_t i = keep; i < depth; i++)
-    {
-      uint32_t frame;
-
       at = c->p;
-      /* one-byte ids are the common case in small profiles */
-      if (c->p < c->end && *c->p < 0x80)
-        frame = *c->p++;
-      else if ((ret = get_u32 (c, "frame", &frame)) < 0)
+      if ((ret = get_u32 (c, "keep", &keep)) < 0)
         return ret;
-      if (frame >= r->n_frames)
+      if (keep > ts->depth)
         return fail (r, -EBADMSG, cursor_offset (c, at),
-                     "SAMPLE record: frame %u is not defined (%u frames defined)",
-                     frame, r->n_frames);
-      ts->stack[i] = frame;
+                     "SAMPLE record: keeps %u frames of thread %u's previous stack, which has %u",
+                     keep, s->thread, ts->depth);
+      at = c->p;
+      if ((ret = get_u32 (c, "count", &count)) < 0)
+        return ret;
+      if (count > PYR_STREAM_MAX_DEPTH - keep)
+        return fail (r, -EBADMSG, cursor_offset (c, at),
+                     "SAMPLE record: stack of %" PRIu64 " frames is deeper than the limit (%u)",
+                     (uint64_t) keep + count, PYR_STREAM_MAX_DEPTH);
+      if (count > (size_t) (c->end - c->p))
+        return fail (r, -EBADMSG, cursor_offset (c, at),
+                     "SAMPLE record: %u new frames cannot fit in the %zu bytes left in the record",
+                     count, (size_t) (c->end - c->p));
+
+      depth = keep + count;
+      if (depth > ts->capacity)
+        {
+          size_t capacity = ts->capacity;
+
+          if (!grow ((void **) &ts->stack, sizeof *ts->stack, &capacity, depth))
+            return fail (r, -ENOMEM, c->offset, "out of memory");
+          ts->capacity = (uint32_t) capacity;
+        }
+
+      for (uint32_t i = keep; i < depth; i++)
+        {
+          uint32_t frame;
+
+          at = c->p;
+          /* one-byte ids are the common case in small profiles */
+          if (c->p < c->end && *c->p < 0x80)
+            frame = *c->p++;
+          else if ((ret = get_u32 (c, "frame", &frame)) < 0)
+            return ret;
+          if (frame >= r->n_frames)
+            return fail (r, -EBADMSG, cursor_offset (c, at),
+                         "SAMPLE record: frame %u is not defined (%u frames defined)",
+                         frame, r->n_frames);
+          ts->stack[i] = frame;
+        }
+      ts->depth = depth;
     }
-  ts->depth = depth;
 
   if (c->p == c->end)
     s->weight = 1;
@@ -592,10 +597,11 @@ decode_sample (struct cursor            *c,
 
   if (delta > UINT64_MAX - r->time_ns)
     return fail (r, -EBADMSG, c->offset,
-                 "SAMPLE record: time overflows 64 bits (delta %" PRIu64 ")", delta);
+                 "%s record: time overflows 64 bits (delta %" PRIu64 ")",
+                 record_name (c->type), delta);
   r->time_ns += delta;
   s->time_ns = r->time_ns;
-  s->depth = depth;
+  s->depth = ts->depth;
   s->frames = ts->stack;
   return 0;
 }
@@ -739,7 +745,11 @@ decode_record (struct pyr_stream_reader *r,
 
   switch (type)
     {
-    case PYR_STREAM_RECORD_SAMPLE:   ret = decode_sample (&c, &rec); break;
+    case PYR_STREAM_RECORD_SAMPLE:   ret = decode_sample (&c, &rec, false); break;
+    case PYR_STREAM_RECORD_SAMPLE_SAME:
+      ret = decode_sample (&c, &rec, true);
+      type = PYR_STREAM_RECORD_SAMPLE;
+      break;
     case PYR_STREAM_RECORD_STRING:   ret = decode_string (&c, &rec); break;
     case PYR_STREAM_RECORD_FRAME:    ret = decode_frame (&c, &rec); break;
     case PYR_STREAM_RECORD_THREAD:   ret = decode_thread (&c, &rec); break;

@@ -480,6 +480,16 @@ pyr_stream_writer_sample (struct pyr_stream_writer *w,
   p = pyr_varint_put (p, time_ns - w->last_time_ns);
   p = pyr_varint_put (p, thread_id);
   p = pyr_varint_put (p, flags);
+  w->last_time_ns = time_ns;
+
+  /* the commonest sample of all (a thread still where it was) gets the shortest record */
+  if (keep == depth && depth == ts->depth)
+    {
+      if (weight != 1)
+        p = pyr_varint_put (p, weight);
+      return record_end (w, PYR_STREAM_RECORD_SAMPLE_SAME, p);
+    }
+
   p = pyr_varint_put (p, keep);
   p = pyr_varint_put (p, depth - keep);
   for (uint32_t i = keep; i < depth; i++)
@@ -487,7 +497,6 @@ pyr_stream_writer_sample (struct pyr_stream_writer *w,
   if (weight != 1)
     p = pyr_varint_put (p, weight);
 
-  w->last_time_ns = time_ns;
   if (depth > keep)
     memcpy (ts->stack + keep, frames + keep, (depth - keep) * sizeof *frames);
   ts->depth = depth;

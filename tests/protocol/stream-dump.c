@@ -162,7 +162,7 @@ dump_record (const struct pyr_stream_record *rec,
              void                           *user_data)
 {
   static const char *types[] = { "", "STRING", "FRAME", "THREAD", "PROCESS", "METADATA",
-                                 "SAMPLE", "STATS", "END", "LOG" };
+                                 "SAMPLE", "STATS", "END", "LOG", "SAMPLE_SAME" };
   static const char *kinds[] = { "(python)", "(native)", "(thread)", "(process)" };
   struct dump *d = user_data;
   const unsigned char *base = d->data;
@@ -188,7 +188,7 @@ dump_record (const struct pyr_stream_record *rec,
   p = field (base, p, p + 10, "length", &len, NULL);
   end = p + len;
 
-  switch ((int) rec->type)
+  switch ((int) rec->wire_type)
     {
     case PYR_STREAM_RECORD_STRING:
       p = field (base, p, end, "id", NULL, NULL);
@@ -237,6 +237,14 @@ dump_record (const struct pyr_stream_record *rec,
       p = field (base, p, end, "count", &count, NULL);
       for (uint64_t i = 0; i < count; i++)
         p = field (base, p, end, "frame", NULL, NULL);
+      if (p < end)
+        p = field (base, p, end, "weight", NULL, "(optional)");
+      break;
+    case PYR_STREAM_RECORD_SAMPLE_SAME:
+      snprintf (note, sizeof note, "(time %llu ns)", (unsigned long long) rec->sample.time_ns);
+      p = field (base, p, end, "time_delta", NULL, note);
+      p = field (base, p, end, "thread", NULL, NULL);
+      p = field (base, p, end, "flags", NULL, NULL);
       if (p < end)
         p = field (base, p, end, "weight", NULL, "(optional)");
       break;

@@ -232,6 +232,7 @@ write_every_record (GArray **record_ends)
   stack[0] = f_main; stack[1] = f_work; stack[2] = f_native;
   g_assert_cmpint (pyr_stream_writer_sample (w, 1000, t0, PYR_STREAM_SAMPLE_GIL, 1, stack, 2), ==, 0); MARK ();
   g_assert_cmpint (pyr_stream_writer_sample (w, 2000, t0, 0, 1, stack, 3), ==, 0); MARK ();
+  g_assert_cmpint (pyr_stream_writer_sample (w, 2200, t0, PYR_STREAM_SAMPLE_GIL, 3, stack, 3), ==, 0); MARK ();
   g_assert_cmpint (pyr_stream_writer_sample (w, 2500, t1, PYR_STREAM_SAMPLE_IDLE, 7, stack, 1), ==, 0); MARK ();
   g_assert_cmpint (pyr_stream_writer_update_thread (w, t1, &(struct pyr_stream_thread) {
                      .pid = 4242, .python_id = 2, .native_id = 4243, .name = s_work }), ==, 0); MARK ();
@@ -270,6 +271,7 @@ static const char every_record_text[] =
   "THREAD 1 pid=4242 py=2 tid=4243 name=0\n"
   "SAMPLE t=1000 thread=0 flags=2 weight=1 [0 1]\n"
   "SAMPLE t=2000 thread=0 flags=0 weight=1 [0 1 2]\n"
+  "SAMPLE t=2200 thread=0 flags=2 weight=3 [0 1 2]\n"
   "SAMPLE t=2500 thread=1 flags=1 weight=7 [0]\n"
   "THREAD 1 (redefined) pid=4242 py=2 tid=4243 name=4\n"
   "SAMPLE t=3000 thread=1 flags=4 weight=1 []\n"
@@ -492,7 +494,8 @@ test_repeated_stack_size (void)
     g_assert_cmpint (pyr_stream_writer_sample (w, n * G_GUINT64_CONSTANT (10000000), thread,
                                                PYR_STREAM_SAMPLE_GIL, 1, frames, 50), ==, 0);
   pyr_stream_writer_flush (w);
-  g_assert_cmpuint (bytes->len - start, <=, 16 * 1000);
+  /* the issue allows 16 bytes; a SAMPLE_SAME record at 100 Hz takes 8 */
+  g_assert_cmpuint (bytes->len - start, <=, 8 * 1000);
   pyr_stream_writer_free (w);
 }
 
@@ -829,6 +832,7 @@ test_garbage_cases (void)
     { "string out of sequence", REC (0x01, 0x03, 0x02, 0x01, 'a'), "byte 14: STRING record: id 2 out of sequence (expected 1)" },
     { "undefined string", REC (0x02, 0x05, 0x00, 0x00, 0x03, 0x00, 0x00), "byte 16: FRAME record: field \"name\" refers to string 3, which is not defined" },
     { "undefined thread", REC (0x06, 0x05, 0x00, 0x02, 0x00, 0x00, 0x00), "byte 15: SAMPLE record: thread 2 is not defined (0 threads defined)" },
+    { "undefined thread, same stack", REC (0x0a, 0x03, 0x00, 0x00, 0x00), "byte 15: SAMPLE_SAME record: thread 0 is not defined (0 threads defined)" },
     { "thread out of sequence", REC (0x03, 0x05, 0x01, 0x01, 0x00, 0x00, 0x00), "byte 14: THREAD record: id 1 out of sequence" },
     { "prefix longer than previous stack", REC (0x03, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x05, 0x00, 0x00, 0x00, 0x01, 0x00), "byte 24: SAMPLE record: keeps 1 frames of thread 0's previous stack, which has 0" },
     { "undefined frame", REC (0x03, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x06, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00), "byte 26: SAMPLE record: frame 0 is not defined (0 frames defined)" },
