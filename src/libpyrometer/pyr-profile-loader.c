@@ -6,6 +6,7 @@
 
 #include "pyr-profile-loader.h"
 #include "pyr-folded.h"
+#include "pyr-recording.h"
 #include "pyr-flamegraph-svg.h"
 /* Importers add their header here and one line to each table below. */
 
@@ -23,12 +24,13 @@ typedef struct
 
 static const Importer importers[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_import },
+  { PYR_FORMAT_PYROMETER, pyr_recording_import },
   { PYR_FORMAT_FLAMEGRAPH_SVG, pyr_flamegraph_svg_import },
 };
 
 static const Exporter exporters[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_export },
-  { PYR_FORMAT_FLAMEGRAPH_SVG, pyr_flamegraph_svg_export },
+  { PYR_FORMAT_PYROMETER, pyr_recording_export },
 };
 
 static const struct
@@ -134,7 +136,7 @@ pyr_format_detect (const char *data,
     return PYR_FORMAT_UNKNOWN;
 
   /* the sampler's stream starts with its magic */
-  if (len >= 4 && memcmp (data, "PYRO", 4) == 0)
+  if (pyr_recording_detect (data, len))
     return PYR_FORMAT_PYROMETER;
 
   if (len >= 2 && (((guint8) data[0] == 0xFF && (guint8) data[1] == 0xFE) ||
