@@ -8,6 +8,7 @@
 #include "pyr-folded.h"
 #include "pyr-recording.h"
 #include "pyr-flamegraph-svg.h"
+#include "pyr-speedscope.h"
 /* Importers add their header here and one line to each table below. */
 
 typedef struct
@@ -26,11 +27,13 @@ static const Importer importers[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_import },
   { PYR_FORMAT_PYROMETER, pyr_recording_import },
   { PYR_FORMAT_FLAMEGRAPH_SVG, pyr_flamegraph_svg_import },
+  { PYR_FORMAT_SPEEDSCOPE, pyr_speedscope_import },
 };
 
 static const Exporter exporters[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_export },
   { PYR_FORMAT_PYROMETER, pyr_recording_export },
+  { PYR_FORMAT_SPEEDSCOPE, pyr_speedscope_export },
 };
 
 static const struct
