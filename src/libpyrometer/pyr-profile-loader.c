@@ -32,6 +32,7 @@ static const Importer importers[] = {
 
 static const Exporter exporters[] = {
   { PYR_FORMAT_FOLDED, pyr_folded_export },
+  { PYR_FORMAT_FLAMEGRAPH_SVG, pyr_flamegraph_svg_export },
   { PYR_FORMAT_PYROMETER, pyr_recording_export },
   { PYR_FORMAT_SPEEDSCOPE, pyr_speedscope_export },
 };
