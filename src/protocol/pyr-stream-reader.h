@@ -46,13 +46,14 @@ struct pyr_stream_sample
 
 struct pyr_stream_record
 {
-  PyrStreamRecordType type;
+  PyrStreamRecordType type;       /* never SAMPLE_SAME: that is reported as SAMPLE */
   uint32_t            wire_type;  /* the type number on the wire (useful for UNKNOWN) */
   uint64_t            offset;     /* byte offset of the record's first byte in the stream */
   union
   {
     struct { uint32_t major, minor, flags; } header;
-    struct { uint32_t id; const char *data; uint32_t len; } string;  /* data NUL-terminated */
+    /* data is NUL-terminated and kept: valid until the reader is freed */
+    struct { uint32_t id; const char *data; uint32_t len; } string;
     struct { uint32_t id; struct pyr_stream_frame frame; } frame;
     struct { uint32_t id; bool redefined; struct pyr_stream_thread thread; } thread;
     struct pyr_stream_process process;
@@ -63,7 +64,7 @@ struct pyr_stream_record
              const char *message; uint32_t message_len; } end;        /* message NUL-terminated */
     struct { uint64_t time_ns; uint32_t level;
              const char *message; uint32_t message_len; } log;        /* message NUL-terminated */
-    struct { const uint8_t *payload; uint32_t len; } unknown;
+    struct { const uint8_t *payload; uint32_t len; } unknown;        /* during the callback */
   };
 };
 
