@@ -1253,6 +1253,77 @@ test_export_deep_and_empty (void)
   g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_EMPTY);
 }
 
+/* Opens an export in a headless browser, clicks a frame and searches, and reads the DOM back. */
+static void
+test_export_works_in_browser (void)
+{
+  static const char *const browsers[] = { "chromium", "chromium-browser", "google-chrome" };
+  static const char probe[] =
+    "<script><![CDATA[\n"
+    "var fg = window.pyrFlameGraph;\n"
+    "var target = fg.items.filter(function (i) { return i.label.indexOf('similar_items (implicit/recommender_base.py:203)') === 0; })[0];\n"
+    "target.rect.dispatchEvent(new MouseEvent('click', { bubbles: true }));\n"
+    "fg.search(/argpartition|_wrapfunc/);\n"
+    "var other = fg.items.filter(function (i) { return i.label.indexOf('fit (implicit/als.py:163)') === 0; })[0];\n"
+    "document.getElementById('title').textContent = 'RESULT width=' + target.rect.getAttribute('width') +\n"
+    "  ' hidden=' + other.g.classList.contains('hide') + ' ' + document.getElementById('matched').textContent + ' END';\n"
+    "]]></script>\n</svg>\n";
+  g_autofree char *browser = NULL;
+  g_autoptr(PyrProfile) profile = NULL;
+  g_autofree char *svg = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *dom = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) page = NULL;
+  int status;
+  gsize len;
+
+  for (guint i = 0; i < G_N_ELEMENTS (browsers) && browser == NULL; i++)
+    browser = g_find_program_in_path (browsers[i]);
+  if (browser == NULL)
+    {
+      g_test_skip ("no Chromium installed: the script is not run in a browser");
+      return;
+    }
+
+  profile = import_fixture ("py-spy-readme-inferno07.svg");
+  svg = export_to_string (profile, NULL, &len);
+  page = g_string_new_len (svg, g_strrstr (svg, "</svg>") - svg);
+  g_string_append (page, probe);
+
+  dir = g_dir_make_tmp ("pyr-svg-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "graph.svg", NULL);
+  g_assert_true (g_file_set_contents (path, page->str, page->len, NULL));
+  uri = g_filename_to_uri (path, NULL, NULL);
+  {
+    g_autofree char *profile_dir = g_strdup_printf ("--user-data-dir=%s/profile", dir);
+    const char *argv[] = { browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           profile_dir, "--dump-dom", uri, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &dom, NULL, &status, &error);
+  }
+  g_assert_no_error (error);
+  {
+    /* the browser leaves a profile behind in dir */
+    const char *rm[] = { "rm", "-rf", dir, NULL };
+
+    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  if (!g_spawn_check_wait_status (status, NULL) || dom == NULL || strstr (dom, "RESULT") == NULL)
+    {
+      g_test_skip ("the browser did not run headless here");
+      return;
+    }
+
+  g_test_message ("%s", strstr (dom, "RESULT"));
+  /* the clicked frame fills the width, a frame outside it is hidden, the search matched
+   * argpartition's 813 of similar_items' 1,366 samples */
+  g_assert_nonnull (strstr (dom, "RESULT width=100.0000% hidden=true Matched: 59.5% END"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1284,6 +1355,7 @@ main (int   argc,
   g_test_add_func ("/svg/export/diff", test_export_diff);
   g_test_add_func ("/svg/export/script-parses", test_export_script_parses);
   g_test_add_func ("/svg/export/deep-and-empty", test_export_deep_and_empty);
+  g_test_add_func ("/svg/export/works-in-browser", test_export_works_in_browser);
 
   return g_test_run ();
 }
