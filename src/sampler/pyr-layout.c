@@ -437,6 +437,10 @@ pyr_layout_from_debug_offsets (struct pyr_layout *l,
       l->fr_size = fr_size;
     l->co_size = max_end (co, 6);
   }
+  /* the sampler's fixed buffers */
+  if (l->fr_size > 256 || l->co_size > 512 || l->ts_size > 1024 || l->str_compact_size > 128)
+    return pyr_err_set (err, -PYR_EVERSION,
+                        "Python %s has structures larger than this sampler expects", v);
   return 0;
 }
 

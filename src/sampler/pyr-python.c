@@ -496,12 +496,39 @@ find_pthread_tid_offset (struct pyr_python *py,
 
 /* ---- the walk ---------------------------------------------------------------------------- */
 
+/*
+ * Speculation: a program's threads, their datastack chunks and (<= 3.10) their frame objects
+ * mostly stay where they were at the previous sample.  So one process_vm_readv fetches, at the
+ * same instant, the runtime's interpreter pointer, the interpreter's fields, and for every thread
+ * seen last time its PyThreadState, its current-frame slot (3.11/3.12 _PyCFrame) and either its
+ * chunk up to a bit past the last frame (3.11+) or its frame objects (<= 3.10).  Everything is
+ * then checked against what it should link to; whatever does not match is read again the slow
+ * way, so a wrong guess costs time, never correctness.
+ */
+
+struct frame_source
+{
+  const uint8_t *window;      /* a copy of [win_start, win_end) */
+  uint64_t       win_start;
+  uint64_t       win_end;
+  const uint64_t *pf_addr;    /* <= 3.10: prefetched frame objects, in walk order */
+  const uint8_t  *pf_data;
+  uint32_t        pf_n;
+  uint64_t        chunk;      /* the chunk the window was cut from (3.11+) */
+};
+
 struct walk
 {
   uint32_t *out;       /* leaf first */
   uint32_t  cap;
   uint32_t  depth;
   bool      truncated;
+  uint64_t  top;       /* end of the innermost frame (3.11+), for the next window */
+  uint64_t  chunk;
+  uint64_t  chunk_size;
+  uint64_t *objs;      /* <= 3.10: frame object addresses seen, for the next prefetch */
+  uint32_t  n_objs;
+  uint32_t  objs_cap;
 };
 
 static int
@@ -517,70 +544,79 @@ push_frame (struct walk *w,
   return 0;
 }
 
+/* The fr_size bytes of the frame at addr: from the window, the prefetch, or a read. */
+static const uint8_t *
+frame_bytes (struct pyr_python         *py,
+             const struct frame_source *src,
+             uint64_t                   addr,
+             uint32_t                   index,
+             uint8_t                   *local,
+             int                       *ret)
+{
+  uint64_t size = py->layout.fr_size;
+
+  if (src->window != NULL && addr >= src->win_start && addr + size <= src->win_end
+      && addr + size > addr)
+    return src->window + (addr - src->win_start);
+  if (index < src->pf_n && src->pf_addr[index] == addr)
+    return src->pf_data + (size_t) index * size;
+  *ret = pyr_remote_read (&py->mem, addr, local, size);
+  return *ret < 0 ? NULL : local;
+}
+
 static int
-walk_frame_objects (struct pyr_python *py,
-                    uint64_t           frame,
-                    struct walk       *w)
+walk_frame_objects (struct pyr_python         *py,
+                    uint64_t                   frame,
+                    const struct frame_source *src,
+                    struct walk               *w)
 {
   const struct pyr_layout *l = &py->layout;
-  uint8_t buf[256];
+  uint8_t local[256];
   uint32_t n = 0;
-  int ret;
+  int ret = 0;
 
   while (frame != 0)
     {
       struct pyr_code_entry *e;
+      const uint8_t *f;
       uint32_t fid;
       int64_t addr;
 
-      if (++n > PYR_MAX_DEPTH * 4)
+      if (n >= PYR_MAX_DEPTH * 4)
         return -PYR_EINCONSISTENT;
-      if ((ret = pyr_remote_read (&py->mem, frame, buf, l->fr_size)) < 0)
+      if ((f = frame_bytes (py, src, frame, n, local, &ret)) == NULL)
         return ret;
-      if ((ret = lookup_code (py, get_u64 (buf, l->fr_code), &e)) < 0)
+      if (w->n_objs < w->objs_cap)
+        w->objs[w->n_objs++] = frame;
+      n++;
+      if ((ret = lookup_code (py, get_u64 (f, l->fr_code), &e)) < 0)
         return ret;
-      addr = get_i32 (buf, l->fr_lasti);
+      addr = get_i32 (f, l->fr_lasti);
       if (l->lines == PYR_LINES_LINETABLE_310 && addr >= 0)
         addr *= 2;
       if ((ret = frame_id_for (py, e, addr, &fid)) < 0)
         return ret;
       if (push_frame (w, fid) > 0)
         return 0;
-      if (get_u64 (buf, l->fr_back) == frame)
+      if (get_u64 (f, l->fr_back) == frame)
         return -PYR_EINCONSISTENT;
-      frame = get_u64 (buf, l->fr_back);
+      frame = get_u64 (f, l->fr_back);
     }
   return 0;
 }
 
 static int
-walk_interpreter_frames (struct pyr_python *py,
-                         uint64_t           frame,
-                         uint64_t           chunk,
-                         struct walk       *w)
+walk_interpreter_frames (struct pyr_python         *py,
+                         uint64_t                   frame,
+                         const struct frame_source *src,
+                         struct walk               *w)
 {
   const struct pyr_layout *l = &py->layout;
-  uint64_t win_start = 0, win_end = 0;
   uint8_t local[256];
   uint32_t n = 0;
-  int ret;
+  int ret = 0;
 
-  /* Frames of running functions sit at the top of the thread's current datastack chunk:
-   * copy it from its start up to the end of the innermost frame with one read. */
-  if (chunk != 0 && frame > chunk && frame - chunk < (64u << 20))
-    {
-      uint64_t end = frame + l->fr_size;
-      uint64_t start = chunk + l->chunk_data;
-
-      if (end - start > py->window_cap)
-        start = end - py->window_cap;
-      if (pyr_remote_read (&py->mem, start, py->window, end - start) == 0)
-        {
-          win_start = start;
-          win_end = end;
-        }
-    }
-
+  w->top = frame != 0 ? frame + l->fr_size : 0;
   while (frame != 0)
     {
       const uint8_t *f;
@@ -589,14 +625,18 @@ walk_interpreter_frames (struct pyr_python *py,
 
       if (++n > PYR_MAX_DEPTH * 4)
         return -PYR_EINCONSISTENT;
-      if (frame >= win_start && frame + l->fr_size <= win_end)
-        f = py->window + (frame - win_start);
-      else
+      /* frames outside the chunk copy (generators, 3.12+ shim frames on the C stack, older
+       * chunks) are remembered in walk order for the next prefetch */
+      if (src->window == NULL || frame < src->win_start || frame + l->fr_size > src->win_end)
         {
-          if ((ret = pyr_remote_read (&py->mem, frame, local, l->fr_size)) < 0)
+          uint32_t k = w->n_objs;
+          if (w->n_objs < w->objs_cap)
+            w->objs[w->n_objs++] = frame;
+          if ((f = frame_bytes (py, src, frame, k, local, &ret)) == NULL)
             return ret;
-          f = local;
         }
+      else
+        f = src->window + (frame - src->win_start);
       code = get_u64 (f, l->fr_code);
       prev = get_u64 (f, l->fr_back);
       if (l->fr_owner != PYR_NO_OFFSET)
@@ -628,63 +668,126 @@ walk_interpreter_frames (struct pyr_python *py,
   return 0;
 }
 
-static int
-sample_thread (struct pyr_python        *py,
-               uint64_t                  tstate,
-               const uint8_t            *ts,
-               struct pyr_thread_sample *out,
-               struct walk              *w)
+/* Reads the start of the chunk up to the innermost frame (3.11+), when the speculative read
+ * did not already bring it. */
+static void
+read_window (struct pyr_python   *py,
+             uint64_t             frame,
+             uint64_t             chunk,
+             struct frame_source *src,
+             struct walk         *w)
 {
   const struct pyr_layout *l = &py->layout;
-  uint64_t frame = get_u64 (ts, l->ts_frame);
-  int ret;
+  uint64_t end = frame + l->fr_size;
+  uint64_t start = chunk;
 
-  if (l->cframe_current_frame != PYR_NO_OFFSET && frame != 0)
+  if (chunk == 0 || frame <= chunk || frame - chunk > (64u << 20))
+    return;
+  if (end - start > py->window_cap)
+    start = end - py->window_cap;
+  if (pyr_remote_read (&py->mem, start, py->window, end - start) == 0)
     {
-      uint64_t cframe = frame;
-      if ((ret = pyr_remote_read_u64 (&py->mem, cframe + l->cframe_current_frame, &frame)) < 0)
-        return ret;
+      src->window = py->window;
+      src->win_start = start;
+      src->win_end = end;
+      src->chunk = chunk;
+      if (start == chunk)
+        w->chunk_size = get_u64 (py->window, l->chunk_size);
     }
-  if (l->frames == PYR_FRAMES_OBJECTS)
-    ret = walk_frame_objects (py, frame, w);
-  else
-    ret = walk_interpreter_frames (py, frame, get_u64 (ts, l->ts_datastack_chunk), w);
-  if (ret < 0)
-    return ret;
-  out->tstate = tstate;
-  return 0;
 }
 
 static int
-read_gil_holder (struct pyr_python *py,
-                 uint64_t           interp,
-                 uint64_t           ceval_gil,
-                 uint64_t          *holder)
+sample_thread (struct pyr_python         *py,
+               const uint8_t             *ts,
+               uint64_t                   frame,
+               struct frame_source       *src,
+               struct walk               *w)
 {
   const struct pyr_layout *l = &py->layout;
-  int ret;
 
-  *holder = 0;
-  if (l->rt_tstate_current != PYR_NO_OFFSET)
-    return pyr_remote_read_u64 (&py->mem, py->runtime + l->rt_tstate_current, holder);
-  if (l->is_ceval_gil != PYR_NO_OFFSET && ceval_gil != 0)
+  if (l->frames == PYR_FRAMES_OBJECTS)
+    return walk_frame_objects (py, frame, src, w);
+
+  w->chunk = get_u64 (ts, l->ts_datastack_chunk);
+  if (frame != 0 && (src->window == NULL || src->chunk != w->chunk || frame < src->win_start
+                     || frame + l->fr_size > src->win_end))
     {
-      struct
-      {
-        int32_t  locked;
-        uint64_t last_holder;
-      } g;
-      struct pyr_remote_iov iov[2] = {
-        { ceval_gil + l->gil_locked, &g.locked, sizeof g.locked },
-        { ceval_gil + l->gil_last_holder, &g.last_holder, sizeof g.last_holder },
-      };
-      if ((ret = pyr_remote_readv (&py->mem, iov, 2)) < 0)
-        return ret;
-      if (g.locked)
-        *holder = g.last_holder;
+      src->window = NULL;
+      read_window (py, frame, w->chunk, src, w);
     }
-  (void) interp;
-  return 0;
+  else if (src->window != NULL && src->win_start == w->chunk)
+    w->chunk_size = get_u64 (src->window, l->chunk_size);
+  return walk_interpreter_frames (py, frame, src, w);
+}
+
+/* Plans the speculative read: iov entries for everything the last sample suggests. */
+static size_t
+plan_speculation (struct pyr_python     *py,
+                  struct pyr_remote_iov *iov,
+                  size_t                 max,
+                  struct pyr_spec_read  *sr)
+{
+  const struct pyr_layout *l = &py->layout;
+  size_t n = 0;
+  size_t win_used = 0;
+
+  iov[n++] = (struct pyr_remote_iov) { py->runtime + l->rt_interpreters_head, &sr->interp, 8 };
+  if (py->spec_interp == 0)
+    return n;
+  iov[n++] = (struct pyr_remote_iov) { py->spec_interp + l->is_threads_head, &sr->head, 8 };
+  iov[n++] = (struct pyr_remote_iov) { py->spec_interp + l->is_next, &sr->next, 8 };
+  if (l->is_gc_collecting != PYR_NO_OFFSET)
+    iov[n++] = (struct pyr_remote_iov) { py->spec_interp + l->is_gc_collecting, &sr->gc, 4 };
+  else if (l->rt_gc_collecting != PYR_NO_OFFSET)
+    iov[n++] = (struct pyr_remote_iov) { py->runtime + l->rt_gc_collecting, &sr->gc, 4 };
+  if (l->rt_tstate_current != PYR_NO_OFFSET)
+    iov[n++] = (struct pyr_remote_iov) { py->runtime + l->rt_tstate_current, &sr->holder, 8 };
+  else if (py->spec_gil != 0)
+    {
+      iov[n++] = (struct pyr_remote_iov) { py->spec_gil + l->gil_locked, &sr->gil_locked, 4 };
+      iov[n++] = (struct pyr_remote_iov) { py->spec_gil + l->gil_last_holder, &sr->holder, 8 };
+    }
+  sr->n_fixed = n;
+
+  for (uint32_t i = 0; i < py->n_spec_threads; i++)
+    {
+      struct pyr_spec_thread *t = &py->spec_threads[i];
+      uint8_t *ts = py->spec_ts + (size_t) i * PYR_SPEC_TS_BYTES;
+
+      if (n + 3 > max || l->ts_size > PYR_SPEC_TS_BYTES)
+        break;
+      iov[n++] = (struct pyr_remote_iov) { t->tstate, ts, l->ts_size };
+      if (l->cframe_current_frame != PYR_NO_OFFSET && t->cframe != 0)
+        iov[n++] = (struct pyr_remote_iov) { t->cframe + l->cframe_current_frame,
+                                             &t->spec_frame, 8 };
+      t->win_len = 0;
+      t->pf_n = 0;
+      if (l->frames == PYR_FRAMES_INTERPRETER && t->chunk != 0 && t->top > t->chunk)
+        {
+          uint64_t len = t->top - t->chunk + 2048;
+          if (t->chunk_size != 0 && len > t->chunk_size)
+            len = t->chunk_size;
+          if (len <= PYR_SPEC_WINDOW_BYTES
+              && win_used + len <= (size_t) PYR_SPEC_THREADS * PYR_SPEC_WINDOW_BYTES)
+            {
+              t->win_off = win_used;
+              t->win_len = len;
+              win_used += len;
+              iov[n++] = (struct pyr_remote_iov) { t->chunk, py->spec_window + t->win_off, len };
+            }
+        }
+      if (l->frames == PYR_FRAMES_OBJECTS || t->n_objs > 0)
+        {
+          uint32_t k;
+          for (k = 0; k < t->n_objs && n < max; k++)
+            iov[n++] = (struct pyr_remote_iov) {
+              t->objs[k], py->spec_frames + ((size_t) i * PYR_SPEC_FRAMES + k) * l->fr_size,
+              l->fr_size };
+          t->pf_n = k;
+        }
+      sr->n_threads = i + 1;
+    }
+  return n;
 }
 
 int
@@ -693,9 +796,12 @@ pyr_python_sample (struct pyr_python *py,
                    bool               read_idle)
 {
   const struct pyr_layout *l = &py->layout;
+  struct pyr_remote_iov iov[PYR_SPEC_IOV];
+  struct pyr_spec_read sr = { 0 };
+  size_t niov;
   uint64_t interp;
-  uint32_t n_interp = 0;
-  bool any_ok = false;
+  uint32_t n_interp = 0, n_spec_next = 0;
+  bool spec_ok, any_ok = false;
   int last_err = 0;
   int ret;
 
@@ -703,50 +809,106 @@ pyr_python_sample (struct pyr_python *py,
   sample->n_errors = 0;
   sample->n_frames = 0;
 
-  if ((ret = pyr_remote_read_u64 (&py->mem, py->runtime + l->rt_interpreters_head, &interp)) < 0)
+  niov = plan_speculation (py, iov, PYR_SPEC_IOV, &sr);
+  ret = pyr_remote_readv (&py->mem, iov, niov);
+  spec_ok = ret == 0 && niov > 1 && sr.interp == py->spec_interp;
+  if (ret < 0 && niov > 1)
+    ret = pyr_remote_readv (&py->mem, iov, 1);   /* the guesses failed: just the head */
+  if (ret < 0)
     return ret == -EFAULT && kill (py->pid, 0) < 0 && errno == ESRCH ? -ESRCH : ret;
+  interp = sr.interp;
 
   while (interp != 0 && n_interp < PYR_MAX_INTERPRETERS)
     {
-      uint64_t head = 0, next = 0, ceval_gil = 0, holder = 0, tstate;
+      uint64_t head = 0, next = 0, holder = 0, tstate;
       int32_t gc = 0;
-      struct pyr_remote_iov iov[4];
-      size_t niov = 0;
       uint32_t n_threads = 0;
+      bool spec_here = spec_ok && n_interp == 0;
 
-      iov[niov++] = (struct pyr_remote_iov) { interp + l->is_threads_head, &head, 8 };
-      iov[niov++] = (struct pyr_remote_iov) { interp + l->is_next, &next, 8 };
-      if (l->is_gc_collecting != PYR_NO_OFFSET)
-        iov[niov++] = (struct pyr_remote_iov) { interp + l->is_gc_collecting, &gc, 4 };
-      else if (l->rt_gc_collecting != PYR_NO_OFFSET)
-        iov[niov++] = (struct pyr_remote_iov) { py->runtime + l->rt_gc_collecting, &gc, 4 };
-      if (l->is_ceval_gil != PYR_NO_OFFSET)
-        iov[niov++] = (struct pyr_remote_iov) { interp + l->is_ceval_gil, &ceval_gil, 8 };
-      if ((ret = pyr_remote_readv (&py->mem, iov, niov)) < 0)
-        return ret;
-      if (read_gil_holder (py, interp, ceval_gil, &holder) < 0)
-        holder = 0;
+      if (spec_here)
+        {
+          head = sr.head;
+          next = sr.next;
+          gc = sr.gc;
+          holder = l->rt_tstate_current != PYR_NO_OFFSET || sr.gil_locked ? sr.holder : 0;
+        }
+      else
+        {
+          struct pyr_remote_iov fiov[5];
+          size_t nf = 0;
+          uint64_t ceval_gil = 0;
+          struct
+          {
+            int32_t  locked;
+            uint64_t last_holder;
+          } g = { 0, 0 };
+
+          fiov[nf++] = (struct pyr_remote_iov) { interp + l->is_threads_head, &head, 8 };
+          fiov[nf++] = (struct pyr_remote_iov) { interp + l->is_next, &next, 8 };
+          if (l->is_gc_collecting != PYR_NO_OFFSET)
+            fiov[nf++] = (struct pyr_remote_iov) { interp + l->is_gc_collecting, &gc, 4 };
+          else if (l->rt_gc_collecting != PYR_NO_OFFSET)
+            fiov[nf++] = (struct pyr_remote_iov) { py->runtime + l->rt_gc_collecting, &gc, 4 };
+          if (l->rt_tstate_current != PYR_NO_OFFSET)
+            fiov[nf++] = (struct pyr_remote_iov) { py->runtime + l->rt_tstate_current, &holder, 8 };
+          if (l->is_ceval_gil != PYR_NO_OFFSET)
+            fiov[nf++] = (struct pyr_remote_iov) { interp + l->is_ceval_gil, &ceval_gil, 8 };
+          if ((ret = pyr_remote_readv (&py->mem, fiov, nf)) < 0)
+            return ret;
+          if (ceval_gil != 0)
+            {
+              struct pyr_remote_iov giov[2] = {
+                { ceval_gil + l->gil_locked, &g.locked, sizeof g.locked },
+                { ceval_gil + l->gil_last_holder, &g.last_holder, sizeof g.last_holder },
+              };
+              if (pyr_remote_readv (&py->mem, giov, 2) == 0 && g.locked)
+                holder = g.last_holder;
+            }
+          if (n_interp == 0)
+            {
+              py->spec_interp = interp;
+              py->spec_gil = ceval_gil;
+            }
+        }
 
       for (tstate = head; tstate != 0 && n_threads < PYR_MAX_THREADS; n_threads++)
         {
-          uint8_t ts[4096];
+          uint8_t ts_local[4096];
+          const uint8_t *ts = NULL;
           struct pyr_thread_sample *t;
-          struct walk w;
+          struct pyr_spec_thread *spec = NULL;
+          struct frame_source src = { 0 };
+          struct walk w = { 0 };
+          uint64_t frame, cframe = 0;
 
-          if (sample->n_threads == PYR_MAX_THREADS || l->ts_size > sizeof ts)
+          if (sample->n_threads == PYR_MAX_THREADS || l->ts_size > sizeof ts_local)
             break;
-          if ((ret = pyr_remote_read (&py->mem, tstate, ts, l->ts_size)) < 0)
+          if (spec_here && n_threads < sr.n_threads
+              && py->spec_threads[n_threads].tstate == tstate)
             {
-              sample->n_errors++;
-              last_err = ret;
-              break;
+              spec = &py->spec_threads[n_threads];
+              ts = py->spec_ts + (size_t) n_threads * PYR_SPEC_TS_BYTES;
             }
+          else
+            {
+              if ((ret = pyr_remote_read (&py->mem, tstate, ts_local, l->ts_size)) < 0)
+                {
+                  sample->n_errors++;
+                  last_err = ret;
+                  break;
+                }
+              ts = ts_local;
+            }
+
           t = &sample->threads[sample->n_threads];
           memset (t, 0, sizeof *t);
+          t->tstate = tstate;
           t->thread_id = get_u64 (ts, l->ts_thread_id);
           t->interp = n_interp;
           if (l->ts_native_thread_id != PYR_NO_OFFSET)
             t->native_id = (uint32_t) get_u64 (ts, l->ts_native_thread_id);
+          else if (spec != NULL && spec->ident == t->thread_id && spec->native_id != 0)
+            t->native_id = spec->native_id;
           else if (py->pthread_tid_offset >= 0 && t->thread_id != 0)
             {
               int32_t tid = 0;
@@ -754,20 +916,53 @@ pyr_python_sample (struct pyr_python *py,
                                    &tid, sizeof tid) == 0 && tid > 0)
                 t->native_id = (uint32_t) tid;
             }
-          if (read_idle && t->native_id != 0 && task_is_idle (py, (int) t->native_id))
-            t->flags |= PYR_THREAD_IDLE;
           if (holder != 0 && holder == tstate)
             t->flags |= PYR_THREAD_GIL;
+          /* the GIL holder is running Python: no need to ask the kernel */
+          else if (read_idle && t->native_id != 0 && task_is_idle (py, (int) t->native_id))
+            t->flags |= PYR_THREAD_IDLE;
           if (gc != 0)
             t->flags |= PYR_THREAD_GC;
+
+          /* the innermost frame */
+          frame = get_u64 (ts, l->ts_frame);
+          if (l->cframe_current_frame != PYR_NO_OFFSET && frame != 0)
+            {
+              cframe = frame;
+              if (spec != NULL && spec->cframe == cframe)
+                frame = spec->spec_frame;
+              else if ((ret = pyr_remote_read_u64 (&py->mem, cframe + l->cframe_current_frame,
+                                                   &frame)) < 0)
+                {
+                  sample->n_errors++;
+                  last_err = ret;
+                  goto next_thread;
+                }
+            }
+          if (spec != NULL && spec->win_len > 0)
+            {
+              src.window = py->spec_window + spec->win_off;
+              src.win_start = spec->chunk;
+              src.win_end = spec->chunk + spec->win_len;
+              src.chunk = spec->chunk;
+            }
+          if (spec != NULL && spec->pf_n > 0)
+            {
+              src.pf_addr = spec->objs;
+              src.pf_data = py->spec_frames + (size_t) n_threads * PYR_SPEC_FRAMES * l->fr_size;
+              src.pf_n = spec->pf_n;
+            }
 
           w.out = sample->frames + sample->n_frames;
           w.cap = PYR_MAX_FRAMES_PER_SAMPLE - sample->n_frames;
           if (w.cap > PYR_MAX_DEPTH)
             w.cap = PYR_MAX_DEPTH;
-          w.depth = 0;
-          w.truncated = false;
-          ret = sample_thread (py, tstate, ts, t, &w);
+          if (n_interp == 0 && n_spec_next < PYR_SPEC_THREADS)
+            {
+              w.objs = py->spec_objs_next;
+              w.objs_cap = PYR_SPEC_FRAMES;
+            }
+          ret = sample_thread (py, ts, frame, &src, &w);
           if (ret < 0)
             {
               sample->n_errors++;
@@ -790,6 +985,23 @@ pyr_python_sample (struct pyr_python *py,
               sample->n_threads++;
               any_ok = true;
             }
+
+          /* remember where this thread was, for the next sample's speculative read */
+          if (n_interp == 0 && n_spec_next < PYR_SPEC_THREADS && n_spec_next == n_threads)
+            {
+              struct pyr_spec_thread *nt = &py->spec_threads_next[n_spec_next++];
+              nt->tstate = tstate;
+              nt->ident = t->thread_id;
+              nt->native_id = t->native_id;
+              nt->cframe = cframe;
+              nt->chunk = ret == 0 ? w.chunk : 0;
+              nt->chunk_size = w.chunk_size;
+              nt->top = ret == 0 ? w.top : 0;
+              nt->n_objs = ret == 0 ? w.n_objs : 0;
+              memcpy (nt->objs, w.objs, (size_t) nt->n_objs * sizeof *nt->objs);
+            }
+
+        next_thread:
           if (get_u64 (ts, l->ts_next) == tstate)
             break;
           tstate = get_u64 (ts, l->ts_next);
@@ -797,6 +1009,16 @@ pyr_python_sample (struct pyr_python *py,
       interp = next;
       n_interp++;
     }
+
+  /* the plan for the next sample */
+  {
+    struct pyr_spec_thread *tmp = py->spec_threads;
+    py->spec_threads = py->spec_threads_next;
+    py->spec_threads_next = tmp;
+    py->n_spec_threads = n_spec_next;
+  }
+  if (sr.interp != py->spec_interp)
+    py->spec_interp = 0;
 
   if (!any_ok && sample->n_errors > 0)
     {
@@ -811,6 +1033,8 @@ void
 pyr_python_new_epoch (struct pyr_python *py)
 {
   py->epoch++;
+  /* read the interpreter's fields (GIL pointer...) the slow way once per epoch */
+  py->spec_interp = 0;
 }
 
 int
@@ -960,6 +1184,15 @@ alloc_caches (struct pyr_python *py)
   py->window = malloc (WINDOW_BYTES);
   py->scratch = malloc (SCRATCH_BYTES);
   py->tasks = calloc (MAX_TASKS, sizeof *py->tasks);
+  py->spec_threads = calloc (PYR_SPEC_THREADS, sizeof *py->spec_threads);
+  py->spec_threads_next = calloc (PYR_SPEC_THREADS, sizeof *py->spec_threads);
+  py->spec_ts = malloc ((size_t) PYR_SPEC_THREADS * PYR_SPEC_TS_BYTES);
+  py->spec_window = malloc ((size_t) PYR_SPEC_THREADS * PYR_SPEC_WINDOW_BYTES);
+  py->spec_frames = malloc ((size_t) PYR_SPEC_THREADS * PYR_SPEC_FRAMES * 256);
+  py->spec_objs_next = calloc (PYR_SPEC_FRAMES, sizeof *py->spec_objs_next);
+  if (py->spec_threads == NULL || py->spec_threads_next == NULL || py->spec_ts == NULL
+      || py->spec_window == NULL || py->spec_frames == NULL || py->spec_objs_next == NULL)
+    return -ENOMEM;
   if (py->codes == NULL || py->code_arena == NULL || py->window == NULL || py->scratch == NULL
       || py->tasks == NULL)
     return -ENOMEM;
@@ -1183,6 +1416,15 @@ pyr_python_detach (struct pyr_python *py)
   free (py->window);
   free (py->scratch);
   free (py->tasks);
+  free (py->spec_threads);
+  free (py->spec_threads_next);
+  free (py->spec_ts);
+  free (py->spec_window);
+  free (py->spec_frames);
+  free (py->spec_objs_next);
+  py->spec_threads = py->spec_threads_next = NULL;
+  py->spec_ts = py->spec_window = py->spec_frames = NULL;
+  py->spec_objs_next = NULL;
   py->codes = NULL;
   py->code_arena = NULL;
   py->window = NULL;

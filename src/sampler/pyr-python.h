@@ -49,6 +49,42 @@ struct pyr_sample
 struct pyr_code_entry;
 struct pyr_task;
 
+/* Speculative reads (see pyr-python.c): how much is guessed per sample. */
+#define PYR_SPEC_THREADS       16
+#define PYR_SPEC_FRAMES        128        /* <= 3.10: frame objects per thread */
+#define PYR_SPEC_TS_BYTES      1024       /* thread state bytes per thread */
+#define PYR_SPEC_WINDOW_BYTES  (64u * 1024) /* chunk bytes per thread */
+#define PYR_SPEC_IOV           1024
+
+struct pyr_spec_thread
+{
+  uint64_t tstate;
+  uint64_t ident;           /* thread_id, and the native id found for it (<= 3.10) */
+  uint32_t native_id;
+  uint64_t cframe;          /* 3.11/3.12 */
+  uint64_t spec_frame;      /* current_frame read through cframe */
+  uint64_t chunk;
+  uint64_t chunk_size;
+  uint64_t top;             /* end of the innermost frame */
+  uint64_t win_off;         /* where this thread's chunk copy lands in spec_window */
+  uint64_t win_len;
+  uint32_t n_objs;
+  uint32_t pf_n;
+  uint64_t objs[PYR_SPEC_FRAMES];
+};
+
+struct pyr_spec_read
+{
+  uint64_t interp;
+  uint64_t head;
+  uint64_t next;
+  uint64_t holder;
+  int32_t  gc;
+  int32_t  gil_locked;
+  size_t   n_fixed;
+  uint32_t n_threads;
+};
+
 struct pyr_python
 {
   pid_t              pid;
@@ -82,6 +118,17 @@ struct pyr_python
   size_t                 window_cap;
   uint8_t               *scratch;         /* strings, code objects */
   size_t                 scratch_cap;
+
+  /* what the last sample found, to guess the next one's reads */
+  uint64_t                spec_interp;
+  uint64_t                spec_gil;
+  struct pyr_spec_thread *spec_threads;
+  struct pyr_spec_thread *spec_threads_next;
+  uint32_t                n_spec_threads;
+  uint8_t                *spec_ts;
+  uint8_t                *spec_window;
+  uint8_t                *spec_frames;
+  uint64_t               *spec_objs_next;
 
   uint32_t               string_unknown;  /* "<unknown>" */
   uint64_t               reads_at_start;
