@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pyr-cli.h"
+
 typedef struct
 {
   const char *name;
@@ -16,6 +18,9 @@ typedef struct
 
 /* Subcommands register here as they are built; one that is not built is not listed. */
 static const PyrCliCommand commands[] = {
+  { "report", N_("Show the hottest functions or lines of a profile"), pyr_cli_report },
+  { "convert", N_("Convert a profile to speedscope, SVG, folded stacks or a recording"), pyr_cli_convert },
+  { "diff", N_("Compare two profiles, function by function"), pyr_cli_diff },
   { NULL, NULL, NULL },
 };
 

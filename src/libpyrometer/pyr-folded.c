@@ -37,14 +37,18 @@ pyr_folded_detect (const char *data,
                    gsize       len)
 {
   gsize i = 0;
+  guint looked = 0;
 
   if (len >= 2 && (((guint8) data[0] == 0xFF && (guint8) data[1] == 0xFE) ||
                    ((guint8) data[0] == 0xFE && (guint8) data[1] == 0xFF)))
     return TRUE;
   if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
     i = 3;
-  /* text whose first non-comment line ends in a number */
-  while (i < len)
+  if (memchr (data, '\0', MIN (len, 65536)) != NULL)
+    return FALSE;
+
+  /* text where one of the first lines that are not comments is "stack COUNT" */
+  while (i < len && looked < 64)
     {
       const char *nl = memchr (data + i, '\n', len - i);
       gsize end = nl ? (gsize) (nl - data) : len;
@@ -53,7 +57,15 @@ pyr_folded_detect (const char *data,
       while (e > i && (data[e - 1] == '\r' || data[e - 1] == ' ' || data[e - 1] == '\t'))
         e--;
       if (e > i && data[i] != '#')
-        return g_ascii_isdigit (data[e - 1]) && memchr (data + i, '\0', e - i) == NULL;
+        {
+          gsize d = e;
+
+          looked++;
+          while (d > i && (g_ascii_isdigit (data[d - 1]) || data[d - 1] == '.'))
+            d--;
+          if (d < e && d > i && (data[d - 1] == ' ' || data[d - 1] == '\t') && g_ascii_isdigit (data[d]))
+            return TRUE;
+        }
       i = end + 1;
     }
   return FALSE;

@@ -165,7 +165,7 @@ pyr_format_detect (const char *data,
       if (strstr (start, "<svg") != NULL || strstr (start, "<!DOCTYPE svg") != NULL ||
           g_str_has_prefix (start, "<?xml"))
         return PYR_FORMAT_FLAMEGRAPH_SVG;
-      return PYR_FORMAT_UNKNOWN;
+      /* else maybe a folded stack whose root is "<module>" */
     }
 
   if (pyr_folded_detect (data, len))

@@ -33,6 +33,7 @@ test_detect (void)
   g_assert_cmpint (pyr_format_detect ("  {\"$schema\": 1}", 16), ==, PYR_FORMAT_SPEEDSCOPE);
   g_assert_cmpint (pyr_format_detect ("<?xml version=\"1.0\"?><svg>", 26), ==, PYR_FORMAT_FLAMEGRAPH_SVG);
   g_assert_cmpint (pyr_format_detect ("\x7f" "ELF\x02", 5), ==, PYR_FORMAT_UNKNOWN);
+  g_assert_cmpint (pyr_format_detect ("<module> (a.py:1);f 3\n", 22), ==, PYR_FORMAT_FOLDED);
   g_assert_cmpint (pyr_format_from_file_name ("x.speedscope.json"), ==, PYR_FORMAT_SPEEDSCOPE);
   g_assert_cmpint (pyr_format_from_file_name ("x.SVG.gz"), ==, PYR_FORMAT_FLAMEGRAPH_SVG);
   g_assert_cmpint (pyr_format_from_file_name ("x.folded"), ==, PYR_FORMAT_FOLDED);
