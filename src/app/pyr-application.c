@@ -20,7 +20,7 @@ pyr_application_new (void)
   return g_object_new (PYR_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
                        "resource-base-path", RESOURCE_PREFIX,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        NULL);
 }
 
@@ -32,6 +32,22 @@ pyr_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (pyr_window_new (PYR_APPLICATION (app)));
 
+  gtk_window_present (window);
+}
+
+/* pyrometer a.svg b.json: every file in a tab of the active window. */
+static void
+pyr_application_open (GApplication  *app,
+                      GFile        **files,
+                      int            n_files,
+                      const char    *hint)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL || !PYR_IS_WINDOW (window))
+    window = GTK_WINDOW (pyr_window_new (PYR_APPLICATION (app)));
+
+  pyr_window_open_files (PYR_WINDOW (window), files, n_files);
   gtk_window_present (window);
 }
 
@@ -96,6 +112,9 @@ static const struct {
   { "win.attach", { "<Control>n", NULL } },
   { "win.record-command", { "<Control><Shift>n", NULL } },
   { "win.open", { "<Control>o", NULL } },
+  { "win.save", { "<Control>s", NULL } },
+  { "win.export", { "<Control><Shift>e", NULL } },
+  { "win.find", { "<Control>f", NULL } },
   { "window.close", { "<Control>w", NULL } },
 };
 
@@ -118,6 +137,7 @@ pyr_application_class_init (PyrApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = pyr_application_activate;
+  app_class->open = pyr_application_open;
   app_class->startup = pyr_application_startup;
   app_class->handle_local_options = pyr_application_handle_local_options;
 }

@@ -4,12 +4,19 @@
 #include <adwaita.h>
 
 #include "pyr-application.h"
+#include "pyr-profile-page.h"
 
 G_BEGIN_DECLS
 
 #define PYR_TYPE_WINDOW (pyr_window_get_type ())
 G_DECLARE_FINAL_TYPE (PyrWindow, pyr_window, PYR, WINDOW, AdwApplicationWindow)
 
-PyrWindow *pyr_window_new (PyrApplication *application);
+PyrWindow      *pyr_window_new              (PyrApplication  *application);
+/* Opens each file in a tab of its own and selects the last one. */
+void            pyr_window_open_files       (PyrWindow       *self,
+                                             GFile          **files,
+                                             guint            n_files);
+AdwTabView     *pyr_window_get_tab_view     (PyrWindow       *self);
+PyrProfilePage *pyr_window_get_current_page (PyrWindow       *self);
 
 G_END_DECLS

@@ -1,0 +1,1386 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "pyr-flame-graph.h"
+
+#include <adwaita.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#define MIN_LABEL_PX 28.0
+#define LABEL_PAD    4.0
+
+struct _PyrFlameGraph
+{
+  GtkWidget            parent_instance;
+
+  PyrFlameTree        *tree;
+  PyrFlameLayout      *layout;
+  PyrFlameOrientation  orientation;
+  guint32              zoom_node;
+  guint32              selected_node;
+  GArray              *history;        /* guint32 zoom nodes, for Back */
+
+  GCancellable        *layout_cancellable;
+  guint                layout_generation;
+  gboolean             layout_pending;
+  int                  layout_width;
+
+  guint8              *search_match;   /* per node, NULL without a search */
+  double               matched_fraction;
+  GHashTable          *highlighted;    /* frame ids */
+
+  GtkAdjustment       *hadjustment;
+  GtkAdjustment       *vadjustment;
+  guint                hscroll_policy : 1;
+  guint                vscroll_policy : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_TREE,
+  PROP_ORIENTATION,
+  PROP_ZOOM_NODE,
+  PROP_SELECTED_NODE,
+  PROP_MATCHED_FRACTION,
+  PROP_SEARCH_ACTIVE,
+  PROP_LAYOUT_PENDING,
+  N_PROPS,
+  /* GtkScrollable */
+  PROP_HADJUSTMENT = N_PROPS,
+  PROP_VADJUSTMENT,
+  PROP_HSCROLL_POLICY,
+  PROP_VSCROLL_POLICY,
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_ENUM_TYPE (PyrFlameOrientation, pyr_flame_orientation,
+                    G_DEFINE_ENUM_VALUE (PYR_FLAME_ORIENTATION_ICICLE, "icicle"),
+                    G_DEFINE_ENUM_VALUE (PYR_FLAME_ORIENTATION_FLAME, "flame"))
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PyrFlameGraph, pyr_flame_graph, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
+
+static void pyr_flame_graph_queue_layout (PyrFlameGraph *self);
+static void pyr_flame_graph_update_actions (PyrFlameGraph *self);
+
+GtkWidget *
+pyr_flame_graph_new (void)
+{
+  return g_object_new (PYR_TYPE_FLAME_GRAPH, NULL);
+}
+
+/* ---- colours ---- */
+
+typedef struct { double r, g, b; } Rgb;
+
+/* Warm and earthy hues, distinct neighbours; a module keeps its hue in every profile. */
+static const double palette_hues[] = {
+  8, 28, 45, 60, 90, 150, 175, 195, 215, 260, 290, 330,
+};
+
+static guint32
+fnv1a (const char *s)
+{
+  guint32 h = 2166136261u;
+
+  for (; *s; s++)
+    {
+      h ^= (guint8) *s;
+      h *= 16777619u;
+    }
+  return h;
+}
+
+static Rgb
+hsl (double h,
+     double s,
+     double l)
+{
+  double c = (1 - fabs (2 * l - 1)) * s;
+  double hp = fmod (h, 360) / 60;
+  double x = c * (1 - fabs (fmod (hp, 2) - 1));
+  double m = l - c / 2;
+  Rgb rgb = { 0, 0, 0 };
+
+  if (hp < 1) rgb = (Rgb) { c, x, 0 };
+  else if (hp < 2) rgb = (Rgb) { x, c, 0 };
+  else if (hp < 3) rgb = (Rgb) { 0, c, x };
+  else if (hp < 4) rgb = (Rgb) { 0, x, c };
+  else if (hp < 5) rgb = (Rgb) { x, 0, c };
+  else rgb = (Rgb) { c, 0, x };
+  return (Rgb) { rgb.r + m, rgb.g + m, rgb.b + m };
+}
+
+static Rgb
+module_colour (const char *module,
+               gboolean    dark)
+{
+  guint32 h = fnv1a (module);
+  double hue = palette_hues[h % G_N_ELEMENTS (palette_hues)];
+  /* a little variation inside a hue keeps neighbouring modules of one hue apart */
+  double shade = ((h >> 8) % 5) / 4.0;
+
+  if (dark)
+    return hsl (hue, 0.45, 0.30 + 0.08 * shade);
+  return hsl (hue, 0.70, 0.68 + 0.08 * shade);
+}
+
+static gboolean
+is_dark (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ());
+}
+
+/* ---- geometry ---- */
+
+static double
+content_height (PyrFlameGraph *self,
+                int            height)
+{
+  guint rows = self->layout ? self->layout->n_rows : 0;
+
+  return MAX ((double) height, rows * (double) PYR_FLAME_GRAPH_ROW_HEIGHT);
+}
+
+static double
+row_y (PyrFlameGraph *self,
+       guint          depth,
+       int            height,
+       double         scroll_y)
+{
+  if (self->orientation == PYR_FLAME_ORIENTATION_ICICLE)
+    return depth * (double) PYR_FLAME_GRAPH_ROW_HEIGHT - scroll_y;
+  return content_height (self, height) - (depth + 1) * (double) PYR_FLAME_GRAPH_ROW_HEIGHT - scroll_y;
+}
+
+static double
+scroll_value (PyrFlameGraph *self)
+{
+  return self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0;
+}
+
+guint32
+pyr_flame_graph_get_node_at (PyrFlameGraph *self,
+                             double         x,
+                             double         y)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  const PyrFlameRect *r;
+  double top;
+  guint depth;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_ID_NONE);
+
+  if (self->layout == NULL || width <= 0)
+    return PYR_ID_NONE;
+
+  top = row_y (self, 0, height, scroll_value (self));
+  if (self->orientation == PYR_FLAME_ORIENTATION_ICICLE)
+    {
+      if (y < top)
+        return PYR_ID_NONE;
+      depth = (guint) ((y - top) / PYR_FLAME_GRAPH_ROW_HEIGHT);
+    }
+  else
+    {
+      double bottom = top + PYR_FLAME_GRAPH_ROW_HEIGHT;
+
+      if (y > bottom)
+        return PYR_ID_NONE;
+      depth = (guint) ((bottom - y) / PYR_FLAME_GRAPH_ROW_HEIGHT);
+    }
+
+  r = pyr_flame_layout_find (self->layout, depth, x / width);
+  if (r == NULL || (r->flags & PYR_FLAME_RECT_SLIVER))
+    return PYR_ID_NONE;
+  return r->node;
+}
+
+gboolean
+pyr_flame_graph_get_node_area (PyrFlameGraph   *self,
+                               guint32          node,
+                               graphene_rect_t *area)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  const PyrFlameRect *r;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+
+  if (self->layout == NULL || !(r = pyr_flame_layout_find_node (self->layout, node)))
+    return FALSE;
+  graphene_rect_init (area, r->x * width, row_y (self, r->depth, height, scroll_value (self)),
+                      r->width * width, PYR_FLAME_GRAPH_ROW_HEIGHT);
+  return TRUE;
+}
+
+/* ---- drawing ---- */
+
+void
+pyr_flame_graph_draw (PyrFlameGraph *self,
+                      cairo_t       *cr,
+                      int            width,
+                      int            height,
+                      double         scroll_y)
+{
+  PyrFlameLayout *layout = self->layout;
+  g_autoptr(PangoLayout) pango = NULL;
+  PangoFontDescription *font;
+  gboolean dark = is_dark ();
+  gboolean searching = self->search_match != NULL;
+  GHashTable *module_colours;
+  Rgb text = dark ? (Rgb) { 0.93, 0.93, 0.93 } : (Rgb) { 0.10, 0.10, 0.10 };
+  Rgb sliver = dark ? (Rgb) { 0.38, 0.38, 0.40 } : (Rgb) { 0.72, 0.72, 0.74 };
+  Rgb matched = dark ? (Rgb) { 0.66, 0.33, 0.72 } : (Rgb) { 0.88, 0.50, 0.90 };
+  Rgb accent = dark ? (Rgb) { 0.47, 0.68, 0.93 } : (Rgb) { 0.11, 0.44, 0.85 };
+
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (layout == NULL || width <= 0)
+    return;
+
+  pango = pango_cairo_create_layout (cr);
+  font = pango_font_description_copy (pango_context_get_font_description (
+                                        gtk_widget_get_pango_context (GTK_WIDGET (self))));
+  if (pango_font_description_get_size (font) > 0)
+    pango_font_description_set_size (font, pango_font_description_get_size (font) * 9 / 10);
+  pango_layout_set_font_description (pango, font);
+  pango_font_description_free (font);
+  pango_layout_set_ellipsize (pango, PANGO_ELLIPSIZE_MIDDLE);
+  pango_layout_set_single_paragraph_mode (pango, TRUE);
+
+  /* modules repeat a lot: colour each once per frame of drawing */
+  module_colours = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+
+  for (guint depth = 0; depth < layout->n_rows; depth++)
+    {
+      double y = row_y (self, depth, height, scroll_y);
+
+      if (y + PYR_FLAME_GRAPH_ROW_HEIGHT < 0 || y > height)
+        continue;
+
+      for (guint i = layout->row_start[depth]; i < layout->row_start[depth + 1]; i++)
+        {
+          const PyrFlameRect *r = &layout->rects[i];
+          double x = floor (r->x * width);
+          double x2 = floor ((r->x + r->width) * width);
+          double w = x2 - x;
+          gboolean is_sliver = (r->flags & PYR_FLAME_RECT_SLIVER) != 0;
+          gboolean dimmed = (r->flags & PYR_FLAME_RECT_ANCESTOR) != 0;
+          double gap;
+          Rgb fill;
+
+          if (x >= width)
+            break;
+          if (w < 1)
+            w = 1;
+
+          if (is_sliver)
+            fill = sliver;
+          else if (searching && self->search_match[r->node])
+            fill = matched;
+          else
+            {
+              guint32 frame = pyr_flame_tree_get_frame (layout->tree, r->node);
+              Rgb *cached = g_hash_table_lookup (module_colours, GUINT_TO_POINTER (frame + 1));
+
+              if (cached == NULL)
+                {
+                  g_autofree char *module = pyr_flame_tree_dup_module (layout->tree, r->node);
+
+                  cached = g_new (Rgb, 1);
+                  *cached = r->node == 0 ? (dark ? (Rgb) { 0.45, 0.45, 0.48 } : (Rgb) { 0.82, 0.82, 0.84 })
+                                         : module_colour (module, dark);
+                  g_hash_table_insert (module_colours, GUINT_TO_POINTER (frame + 1), cached);
+                }
+              fill = *cached;
+              if (searching)
+                dimmed = TRUE;
+            }
+
+          gap = w >= 3 ? 1 : 0;
+          cairo_rectangle (cr, x, y, w - gap, PYR_FLAME_GRAPH_ROW_HEIGHT - 1);
+          cairo_set_source_rgba (cr, fill.r, fill.g, fill.b, dimmed ? 0.4 : 1.0);
+          cairo_fill (cr);
+
+          if (!is_sliver && self->highlighted != NULL && r->node != 0 &&
+              g_hash_table_contains (self->highlighted,
+                                     GUINT_TO_POINTER (pyr_flame_tree_get_frame (layout->tree, r->node))))
+            {
+              cairo_rectangle (cr, x + 1, y + 1, MAX (w - gap - 2, 1), PYR_FLAME_GRAPH_ROW_HEIGHT - 3);
+              cairo_set_source_rgb (cr, accent.r, accent.g, accent.b);
+              cairo_set_line_width (cr, 2);
+              cairo_stroke (cr);
+            }
+
+          if (!is_sliver && r->node == self->selected_node)
+            {
+              cairo_rectangle (cr, x + 0.5, y + 0.5, MAX (w - gap - 1, 1), PYR_FLAME_GRAPH_ROW_HEIGHT - 2);
+              cairo_set_source_rgb (cr, text.r, text.g, text.b);
+              cairo_set_line_width (cr, 1);
+              cairo_stroke (cr);
+            }
+
+          if (!is_sliver && w >= MIN_LABEL_PX)
+            {
+              const char *name = pyr_flame_tree_get_name (layout->tree, r->node);
+              int text_height;
+              double left = MAX (x, 0);
+              double visible_w = MIN (x2, width) - left;
+
+              pango_layout_set_text (pango, name ? name : "", -1);
+              pango_layout_set_width (pango, (int) ((visible_w - 2 * LABEL_PAD) * PANGO_SCALE));
+              pango_layout_get_pixel_size (pango, NULL, &text_height);
+              cairo_move_to (cr, left + LABEL_PAD, y + (PYR_FLAME_GRAPH_ROW_HEIGHT - 1 - text_height) / 2.0);
+              cairo_set_source_rgba (cr, text.r, text.g, text.b, dimmed ? 0.55 : 1.0);
+              pango_cairo_show_layout (cr, pango);
+            }
+        }
+    }
+
+  g_hash_table_unref (module_colours);
+}
+
+static void
+pyr_flame_graph_snapshot (GtkWidget   *widget,
+                          GtkSnapshot *snapshot)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  cairo_t *cr;
+
+  if (self->layout == NULL || width <= 0 || height <= 0)
+    return;
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  pyr_flame_graph_draw (self, cr, width, height, scroll_value (self));
+  cairo_destroy (cr);
+}
+
+gboolean
+pyr_flame_graph_export_image (PyrFlameGraph  *self,
+                              GFile          *file,
+                              GError        **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *lower = NULL;
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  cairo_t *cr;
+  gboolean png = FALSE;
+  int width, height;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  if (self->layout == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           _("There is no flame graph to export yet"));
+      return FALSE;
+    }
+  if (!(path = g_file_get_path (file)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("Pictures can only be saved to local files"));
+      return FALSE;
+    }
+
+  width = gtk_widget_get_width (GTK_WIDGET (self));
+  if (width <= 0)
+    width = 1200;
+  height = MIN ((int) content_height (self, 0), 32000);
+
+  lower = g_ascii_strdown (path, -1);
+  if (g_str_has_suffix (lower, ".svg"))
+    surface = cairo_svg_surface_create (path, width, height);
+  else if (g_str_has_suffix (lower, ".pdf"))
+    surface = cairo_pdf_surface_create (path, width, height);
+  else if (g_str_has_suffix (lower, ".png"))
+    {
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+      png = TRUE;
+    }
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                   _("Choose a file name ending in .png, .svg or .pdf, not “%s”"), path);
+      return FALSE;
+    }
+
+  cr = cairo_create (surface);
+  /* a picture stands alone: give it the page's background */
+  if (is_dark ())
+    cairo_set_source_rgb (cr, 0.14, 0.14, 0.14);
+  else
+    cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  pyr_flame_graph_draw (self, cr, width, height, 0);
+  cairo_destroy (cr);
+
+  if (png)
+    status = cairo_surface_write_to_png (surface, path);
+  else
+    {
+      cairo_surface_finish (surface);
+      status = cairo_surface_status (surface);
+    }
+  cairo_surface_destroy (surface);
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”: %s"),
+                   path, cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- layout off the main thread ---- */
+
+typedef struct
+{
+  PyrFlameTree *tree;
+  guint32       zoom_node;
+  double        width;
+} LayoutJob;
+
+static void
+layout_job_free (LayoutJob *job)
+{
+  pyr_flame_tree_unref (job->tree);
+  g_free (job);
+}
+
+static void
+layout_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  LayoutJob *job = task_data;
+
+  g_task_return_pointer (task,
+                         pyr_flame_layout_compute (job->tree, job->zoom_node, job->width),
+                         (GDestroyNotify) pyr_flame_layout_free);
+}
+
+static void
+pyr_flame_graph_update_adjustment (PyrFlameGraph *self)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  double upper;
+  double value;
+
+  if (self->vadjustment == NULL)
+    return;
+
+  upper = content_height (self, height);
+  value = gtk_adjustment_get_value (self->vadjustment);
+  gtk_adjustment_configure (self->vadjustment,
+                            CLAMP (value, 0, MAX (upper - height, 0)),
+                            0, upper,
+                            PYR_FLAME_GRAPH_ROW_HEIGHT * 3,
+                            height * 0.9,
+                            height);
+}
+
+static void
+layout_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
+  guint generation = GPOINTER_TO_UINT (user_data);
+  PyrFlameLayout *layout;
+
+  layout = g_task_propagate_pointer (G_TASK (result), NULL);
+  if (layout == NULL)
+    return;
+  if (generation != self->layout_generation)
+    {
+      pyr_flame_layout_free (layout);
+      return;
+    }
+
+  g_clear_pointer (&self->layout, pyr_flame_layout_free);
+  self->layout = layout;
+  self->layout_pending = FALSE;
+  pyr_flame_graph_update_adjustment (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYOUT_PENDING]);
+}
+
+static void
+pyr_flame_graph_queue_layout (PyrFlameGraph *self)
+{
+  g_autoptr(GTask) task = NULL;
+  LayoutJob *job;
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+
+  if (self->layout_cancellable != NULL)
+    g_cancellable_cancel (self->layout_cancellable);
+  g_clear_object (&self->layout_cancellable);
+  self->layout_generation++;
+
+  if (self->tree == NULL)
+    {
+      g_clear_pointer (&self->layout, pyr_flame_layout_free);
+      if (self->layout_pending)
+        {
+          self->layout_pending = FALSE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYOUT_PENDING]);
+        }
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+
+  /* Unrealised widgets (tests, exports before showing) lay out at a common width. */
+  self->layout_width = width > 0 ? width : 1200;
+  self->layout_cancellable = g_cancellable_new ();
+
+  job = g_new0 (LayoutJob, 1);
+  job->tree = pyr_flame_tree_ref (self->tree);
+  job->zoom_node = self->zoom_node;
+  job->width = self->layout_width;
+
+  task = g_task_new (self, self->layout_cancellable, layout_done,
+                     GUINT_TO_POINTER (self->layout_generation));
+  g_task_set_source_tag (task, pyr_flame_graph_queue_layout);
+  g_task_set_task_data (task, job, (GDestroyNotify) layout_job_free);
+  g_task_run_in_thread (task, layout_thread);
+
+  if (!self->layout_pending)
+    {
+      self->layout_pending = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYOUT_PENDING]);
+    }
+}
+
+gboolean
+pyr_flame_graph_get_layout_pending (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+  return self->layout_pending;
+}
+
+PyrFlameLayout *
+pyr_flame_graph_get_layout (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), NULL);
+  return self->layout;
+}
+
+/* ---- state ---- */
+
+void
+pyr_flame_graph_set_tree (PyrFlameGraph *self,
+                          PyrFlameTree  *tree)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->tree == tree)
+    return;
+
+  g_clear_pointer (&self->tree, pyr_flame_tree_unref);
+  g_clear_pointer (&self->search_match, g_free);
+  self->tree = tree ? pyr_flame_tree_ref (tree) : NULL;
+  self->zoom_node = 0;
+  self->selected_node = PYR_ID_NONE;
+  self->matched_fraction = 0;
+  g_array_set_size (self->history, 0);
+
+  pyr_flame_graph_queue_layout (self);
+  pyr_flame_graph_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TREE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM_NODE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_NODE]);
+}
+
+PyrFlameTree *
+pyr_flame_graph_get_tree (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), NULL);
+  return self->tree;
+}
+
+void
+pyr_flame_graph_set_orientation (PyrFlameGraph       *self,
+                                 PyrFlameOrientation  orientation)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->orientation == orientation)
+    return;
+  self->orientation = orientation;
+  if (self->vadjustment != NULL)
+    {
+      int height = gtk_widget_get_height (GTK_WIDGET (self));
+
+      /* keep the root in sight: top for icicles, bottom for flames */
+      gtk_adjustment_set_value (self->vadjustment,
+                                orientation == PYR_FLAME_ORIENTATION_ICICLE
+                                ? 0 : content_height (self, height) - height);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORIENTATION]);
+}
+
+PyrFlameOrientation
+pyr_flame_graph_get_orientation (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_FLAME_ORIENTATION_ICICLE);
+  return self->orientation;
+}
+
+guint32
+pyr_flame_graph_get_zoom_node (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), 0);
+  return self->zoom_node;
+}
+
+static void
+set_zoom (PyrFlameGraph *self,
+          guint32        node)
+{
+  if (self->zoom_node == node)
+    return;
+  self->zoom_node = node;
+  pyr_flame_graph_queue_layout (self);
+  pyr_flame_graph_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM_NODE]);
+}
+
+void
+pyr_flame_graph_zoom_to (PyrFlameGraph *self,
+                         guint32        node)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->tree == NULL || node >= pyr_flame_tree_get_n_nodes (self->tree) || node == self->zoom_node)
+    return;
+  g_array_append_val (self->history, self->zoom_node);
+  set_zoom (self, node);
+}
+
+gboolean
+pyr_flame_graph_go_back (PyrFlameGraph *self)
+{
+  guint32 node;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+
+  if (self->history->len == 0)
+    return FALSE;
+  node = g_array_index (self->history, guint32, self->history->len - 1);
+  g_array_set_size (self->history, self->history->len - 1);
+  set_zoom (self, node);
+  pyr_flame_graph_update_actions (self);
+  return TRUE;
+}
+
+void
+pyr_flame_graph_go_home (PyrFlameGraph *self)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->zoom_node == 0)
+    return;
+  g_array_append_val (self->history, self->zoom_node);
+  set_zoom (self, 0);
+}
+
+guint32
+pyr_flame_graph_get_selected_node (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_ID_NONE);
+  return self->selected_node;
+}
+
+static void
+scroll_to_node (PyrFlameGraph *self,
+                guint32        node)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  double value, y;
+
+  if (self->vadjustment == NULL || self->tree == NULL || height <= 0)
+    return;
+  value = gtk_adjustment_get_value (self->vadjustment);
+  y = row_y (self, pyr_flame_tree_get_depth (self->tree, node), height, 0);
+  if (y < value)
+    gtk_adjustment_set_value (self->vadjustment, y);
+  else if (y + PYR_FLAME_GRAPH_ROW_HEIGHT > value + height)
+    gtk_adjustment_set_value (self->vadjustment, y + PYR_FLAME_GRAPH_ROW_HEIGHT - height);
+}
+
+void
+pyr_flame_graph_set_selected_node (PyrFlameGraph *self,
+                                   guint32        node)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->tree != NULL && node != PYR_ID_NONE && node >= pyr_flame_tree_get_n_nodes (self->tree))
+    node = PYR_ID_NONE;
+  if (self->selected_node == node)
+    return;
+  self->selected_node = node;
+  if (node != PYR_ID_NONE)
+    scroll_to_node (self, node);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  pyr_flame_graph_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_NODE]);
+}
+
+gboolean
+pyr_flame_graph_set_search (PyrFlameGraph  *self,
+                            const char     *text,
+                            gboolean        regex,
+                            GError        **error)
+{
+  gboolean was_active;
+  double matched = 0;
+  double total;
+  guint8 *match = NULL;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+
+  was_active = self->search_match != NULL;
+  if (self->tree != NULL && text != NULL && *text != '\0')
+    {
+      if (!(match = pyr_flame_tree_search (self->tree, text, regex, &matched, error)))
+        return FALSE;
+    }
+
+  g_clear_pointer (&self->search_match, g_free);
+  self->search_match = match;
+  total = self->tree ? pyr_flame_tree_get_total (self->tree, 0) : 0;
+  self->matched_fraction = total > 0 ? matched / total : 0;
+
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MATCHED_FRACTION]);
+  if (was_active != (match != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_ACTIVE]);
+  return TRUE;
+}
+
+gboolean
+pyr_flame_graph_get_search_active (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+  return self->search_match != NULL;
+}
+
+double
+pyr_flame_graph_get_matched_fraction (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), 0);
+  return self->matched_fraction;
+}
+
+void
+pyr_flame_graph_set_highlighted_frames (PyrFlameGraph *self,
+                                        const guint32 *frames,
+                                        guint          n_frames)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  g_clear_pointer (&self->highlighted, g_hash_table_unref);
+  if (n_frames > 0)
+    {
+      self->highlighted = g_hash_table_new (g_direct_hash, g_direct_equal);
+      for (guint i = 0; i < n_frames; i++)
+        g_hash_table_add (self->highlighted, GUINT_TO_POINTER (frames[i]));
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- tooltip ---- */
+
+static char *
+format_weight (PyrProfile *profile,
+               double      weight,
+               guint64     samples)
+{
+  const char *units = pyr_profile_get_units (profile);
+  g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, samples);
+  double seconds = -1;
+
+  if (g_strcmp0 (units, "seconds") == 0)
+    seconds = weight;
+  else if (g_strcmp0 (units, "milliseconds") == 0)
+    seconds = weight / 1e3;
+  else if (g_strcmp0 (units, "microseconds") == 0)
+    seconds = weight / 1e6;
+  else if (g_strcmp0 (units, "nanoseconds") == 0)
+    seconds = weight / 1e9;
+
+  if (seconds >= 0)
+    {
+      g_autofree char *time = NULL;
+
+      if (seconds < 1e-3)
+        time = g_strdup_printf ("%.3g µs", seconds * 1e6);
+      else if (seconds < 1)
+        time = g_strdup_printf ("%.3g ms", seconds * 1e3);
+      else
+        time = g_strdup_printf ("%.3g s", seconds);
+      /* Translators: a number of samples and the time they stand for */
+      return g_strdup_printf (ngettext ("%s sample, %s", "%s samples, %s", (gulong) MIN (samples, G_MAXULONG)),
+                              count, time);
+    }
+  if (g_strcmp0 (units, "samples") == 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%.0f", weight);
+
+      return g_strdup_printf (ngettext ("%s sample", "%s samples", (gulong) MIN (weight, G_MAXULONG)), text);
+    }
+  return g_strdup_printf ("%g %s", weight, units);
+}
+
+char *
+pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
+                                 guint32        node)
+{
+  PyrFlameTree *tree;
+  PyrProfile *profile;
+  g_autofree char *name = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *total_text = NULL;
+  g_autofree char *self_text = NULL;
+  double all, zoomed, total, self_w;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), NULL);
+
+  tree = self->tree;
+  if (tree == NULL || node >= pyr_flame_tree_get_n_nodes (tree))
+    return NULL;
+  profile = pyr_flame_tree_get_profile (tree);
+
+  name = g_markup_escape_text (node == 0 ? _("All samples") : pyr_flame_tree_get_name (tree, node), -1);
+  if (node != 0)
+    {
+      guint32 frame = pyr_flame_tree_get_frame (tree, node);
+      const char *file = pyr_profile_get_string (profile, pyr_profile_get_frame_file (profile, frame));
+      gint32 line = pyr_profile_get_frame_line (profile, frame);
+
+      if (file != NULL && *file != '\0')
+        {
+          g_autofree char *loc = line > 0 ? g_strdup_printf ("%s:%d", file, line) : g_strdup (file);
+
+          location = g_markup_escape_text (loc, -1);
+        }
+    }
+
+  total = pyr_flame_tree_get_total (tree, node);
+  self_w = pyr_flame_tree_get_self (tree, node);
+  all = pyr_flame_tree_get_total (tree, 0);
+  zoomed = pyr_flame_tree_get_total (tree, self->zoom_node);
+  total_text = format_weight (profile, total, pyr_flame_tree_get_total_samples (tree, node));
+  self_text = format_weight (profile, self_w, pyr_flame_tree_get_self_samples (tree, node));
+
+  return g_strdup_printf ("<b>%s</b>%s%s\n%s %s (%.2f%% %s, %.2f%% %s)\n%s %s (%.2f%% %s)",
+                          name,
+                          location ? "\n" : "", location ? location : "",
+                          _("Total:"), total_text,
+                          all > 0 ? 100 * total / all : 0, _("of all"),
+                          zoomed > 0 ? 100 * total / zoomed : 0, _("of the zoomed frame"),
+                          _("Self:"), self_text,
+                          all > 0 ? 100 * self_w / all : 0, _("of all"));
+}
+
+static gboolean
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard_mode,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+  g_autofree char *markup = NULL;
+  graphene_rect_t area;
+  guint32 node;
+
+  if (keyboard_mode)
+    node = self->selected_node;
+  else
+    node = pyr_flame_graph_get_node_at (self, x, y);
+  if (node == PYR_ID_NONE || !(markup = pyr_flame_graph_dup_node_markup (self, node)))
+    return FALSE;
+
+  gtk_tooltip_set_markup (tooltip, markup);
+  if (pyr_flame_graph_get_node_area (self, node, &area))
+    gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { area.origin.x, area.origin.y,
+                                                          MAX (area.size.width, 1), area.size.height });
+  return TRUE;
+}
+
+/* ---- input ---- */
+
+static void
+on_click_released (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   PyrFlameGraph   *self)
+{
+  guint32 node = pyr_flame_graph_get_node_at (self, x, y);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (node == PYR_ID_NONE)
+    return;
+  pyr_flame_graph_set_selected_node (self, node);
+  pyr_flame_graph_zoom_to (self, node);
+}
+
+typedef enum { MOVE_PARENT, MOVE_CHILD, MOVE_PREV, MOVE_NEXT } Move;
+
+static guint32
+neighbour_in_row (PyrFlameGraph *self,
+                  guint32        node,
+                  int            step)
+{
+  PyrFlameLayout *layout = self->layout;
+  guint depth = pyr_flame_tree_get_depth (self->tree, node);
+  const PyrFlameRect *r = pyr_flame_layout_find_node (layout, node);
+  const PyrFlameRect *first, *last;
+
+  if (r == NULL)
+    return PYR_ID_NONE;
+  first = &layout->rects[layout->row_start[depth]];
+  last = &layout->rects[layout->row_start[depth + 1] - 1];
+  for (r += step; r >= first && r <= last; r += step)
+    if (!(r->flags & PYR_FLAME_RECT_SLIVER))
+      return r->node;
+  return PYR_ID_NONE;
+}
+
+static gboolean
+move_selection (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+  Move move = g_variant_get_int32 (args);
+  guint32 node = self->selected_node;
+  guint32 target = PYR_ID_NONE;
+
+  if (self->tree == NULL || self->layout == NULL)
+    return FALSE;
+
+  /* flames grow upwards, so the arrows follow the picture */
+  if (self->orientation == PYR_FLAME_ORIENTATION_FLAME)
+    {
+      if (move == MOVE_PARENT)
+        move = MOVE_CHILD;
+      else if (move == MOVE_CHILD)
+        move = MOVE_PARENT;
+    }
+
+  if (node == PYR_ID_NONE || !pyr_flame_layout_find_node (self->layout, node))
+    target = self->zoom_node;
+  else if (move == MOVE_PARENT)
+    target = pyr_flame_tree_get_parent (self->tree, node);
+  else if (move == MOVE_CHILD)
+    {
+      guint n_children;
+      const guint32 *children = pyr_flame_tree_get_children (self->tree, node, &n_children);
+
+      if (n_children > 0 && pyr_flame_layout_find_node (self->layout, children[0]))
+        target = children[0];
+    }
+  else
+    target = neighbour_in_row (self, node, move == MOVE_PREV ? -1 : 1);
+
+  if (target != PYR_ID_NONE)
+    pyr_flame_graph_set_selected_node (self, target);
+  return TRUE;
+}
+
+static void
+action_back (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  pyr_flame_graph_go_back (PYR_FLAME_GRAPH (widget));
+}
+
+static void
+action_home (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  pyr_flame_graph_go_home (PYR_FLAME_GRAPH (widget));
+}
+
+static void
+action_zoom_selected (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+
+  if (self->selected_node != PYR_ID_NONE)
+    pyr_flame_graph_zoom_to (self, self->selected_node);
+}
+
+static void
+action_zoom_in (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+  guint32 target = PYR_ID_NONE;
+
+  if (self->tree == NULL)
+    return;
+
+  /* towards the selection when there is one below the zoom, else into the widest child */
+  if (self->selected_node != PYR_ID_NONE && self->selected_node != self->zoom_node)
+    {
+      for (guint32 n = self->selected_node; n != PYR_ID_NONE; n = pyr_flame_tree_get_parent (self->tree, n))
+        {
+          if (pyr_flame_tree_get_parent (self->tree, n) == self->zoom_node)
+            {
+              target = n;
+              break;
+            }
+        }
+    }
+  if (target == PYR_ID_NONE)
+    {
+      guint n_children;
+      const guint32 *children = pyr_flame_tree_get_children (self->tree, self->zoom_node, &n_children);
+
+      if (n_children > 0)
+        target = children[0];
+    }
+  if (target != PYR_ID_NONE)
+    pyr_flame_graph_zoom_to (self, target);
+}
+
+static void
+action_zoom_out (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+
+  if (self->tree != NULL && self->zoom_node != 0)
+    pyr_flame_graph_zoom_to (self, pyr_flame_tree_get_parent (self->tree, self->zoom_node));
+}
+
+static void
+pyr_flame_graph_update_actions (PyrFlameGraph *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+
+  gtk_widget_action_set_enabled (widget, "flame.back", self->history->len > 0);
+  gtk_widget_action_set_enabled (widget, "flame.home", self->zoom_node != 0);
+  gtk_widget_action_set_enabled (widget, "flame.zoom-out", self->zoom_node != 0);
+  gtk_widget_action_set_enabled (widget, "flame.zoom-in", self->tree != NULL);
+  gtk_widget_action_set_enabled (widget, "flame.zoom-selected", self->selected_node != PYR_ID_NONE);
+}
+
+/* ---- GtkWidget ---- */
+
+static void
+pyr_flame_graph_measure (GtkWidget      *widget,
+                         GtkOrientation  orientation,
+                         int             for_size,
+                         int            *minimum,
+                         int            *natural,
+                         int            *minimum_baseline,
+                         int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 120;
+      *natural = 800;
+    }
+  else
+    {
+      *minimum = PYR_FLAME_GRAPH_ROW_HEIGHT * 4;
+      *natural = PYR_FLAME_GRAPH_ROW_HEIGHT * 24;
+    }
+}
+
+static void
+pyr_flame_graph_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+
+  /* a new width changes which frames are wider than a pixel */
+  if (self->tree != NULL && width != self->layout_width)
+    pyr_flame_graph_queue_layout (self);
+  pyr_flame_graph_update_adjustment (self);
+}
+
+static void
+on_adjustment_changed (GtkAdjustment *adjustment,
+                       PyrFlameGraph *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+set_adjustment (PyrFlameGraph  *self,
+                GtkAdjustment **slot,
+                GtkAdjustment  *adjustment)
+{
+  if (*slot == adjustment)
+    return;
+  if (*slot != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (*slot, on_adjustment_changed, self);
+      g_clear_object (slot);
+    }
+  if (adjustment == NULL)
+    adjustment = gtk_adjustment_new (0, 0, 0, 0, 0, 0);
+  *slot = g_object_ref_sink (adjustment);
+  g_signal_connect (adjustment, "value-changed", G_CALLBACK (on_adjustment_changed), self);
+}
+
+static void
+on_dark_changed (PyrFlameGraph *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+pyr_flame_graph_dispose (GObject *object)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
+
+  if (self->layout_cancellable != NULL)
+    g_cancellable_cancel (self->layout_cancellable);
+  g_clear_object (&self->layout_cancellable);
+  g_signal_handlers_disconnect_by_func (adw_style_manager_get_default (), on_dark_changed, self);
+  if (self->hadjustment != NULL)
+    g_signal_handlers_disconnect_by_func (self->hadjustment, on_adjustment_changed, self);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_func (self->vadjustment, on_adjustment_changed, self);
+  g_clear_object (&self->hadjustment);
+  g_clear_object (&self->vadjustment);
+
+  G_OBJECT_CLASS (pyr_flame_graph_parent_class)->dispose (object);
+}
+
+static void
+pyr_flame_graph_finalize (GObject *object)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
+
+  g_clear_pointer (&self->tree, pyr_flame_tree_unref);
+  g_clear_pointer (&self->layout, pyr_flame_layout_free);
+  g_clear_pointer (&self->search_match, g_free);
+  g_clear_pointer (&self->highlighted, g_hash_table_unref);
+  g_array_unref (self->history);
+
+  G_OBJECT_CLASS (pyr_flame_graph_parent_class)->finalize (object);
+}
+
+static void
+pyr_flame_graph_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
+
+  switch (prop_id)
+    {
+    case PROP_TREE:
+      g_value_set_boxed (value, self->tree);
+      break;
+    case PROP_ORIENTATION:
+      g_value_set_enum (value, self->orientation);
+      break;
+    case PROP_ZOOM_NODE:
+      g_value_set_uint (value, self->zoom_node);
+      break;
+    case PROP_SELECTED_NODE:
+      g_value_set_uint (value, self->selected_node);
+      break;
+    case PROP_MATCHED_FRACTION:
+      g_value_set_double (value, self->matched_fraction);
+      break;
+    case PROP_SEARCH_ACTIVE:
+      g_value_set_boolean (value, self->search_match != NULL);
+      break;
+    case PROP_LAYOUT_PENDING:
+      g_value_set_boolean (value, self->layout_pending);
+      break;
+    case PROP_HADJUSTMENT:
+      g_value_set_object (value, self->hadjustment);
+      break;
+    case PROP_VADJUSTMENT:
+      g_value_set_object (value, self->vadjustment);
+      break;
+    case PROP_HSCROLL_POLICY:
+      g_value_set_enum (value, self->hscroll_policy);
+      break;
+    case PROP_VSCROLL_POLICY:
+      g_value_set_enum (value, self->vscroll_policy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pyr_flame_graph_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
+
+  switch (prop_id)
+    {
+    case PROP_TREE:
+      pyr_flame_graph_set_tree (self, g_value_get_boxed (value));
+      break;
+    case PROP_ORIENTATION:
+      pyr_flame_graph_set_orientation (self, g_value_get_enum (value));
+      break;
+    case PROP_ZOOM_NODE:
+      pyr_flame_graph_zoom_to (self, g_value_get_uint (value));
+      break;
+    case PROP_SELECTED_NODE:
+      pyr_flame_graph_set_selected_node (self, g_value_get_uint (value));
+      break;
+    case PROP_HADJUSTMENT:
+      set_adjustment (self, &self->hadjustment, g_value_get_object (value));
+      break;
+    case PROP_VADJUSTMENT:
+      set_adjustment (self, &self->vadjustment, g_value_get_object (value));
+      pyr_flame_graph_update_adjustment (self);
+      break;
+    case PROP_HSCROLL_POLICY:
+      self->hscroll_policy = g_value_get_enum (value);
+      break;
+    case PROP_VSCROLL_POLICY:
+      self->vscroll_policy = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pyr_flame_graph_class_init (PyrFlameGraphClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  static const struct { guint key; GdkModifierType mods; Move move; } arrows[] = {
+    { GDK_KEY_Up, 0, MOVE_PARENT }, { GDK_KEY_KP_Up, 0, MOVE_PARENT },
+    { GDK_KEY_Down, 0, MOVE_CHILD }, { GDK_KEY_KP_Down, 0, MOVE_CHILD },
+    { GDK_KEY_Left, 0, MOVE_PREV }, { GDK_KEY_KP_Left, 0, MOVE_PREV },
+    { GDK_KEY_Right, 0, MOVE_NEXT }, { GDK_KEY_KP_Right, 0, MOVE_NEXT },
+  };
+
+  object_class->dispose = pyr_flame_graph_dispose;
+  object_class->finalize = pyr_flame_graph_finalize;
+  object_class->get_property = pyr_flame_graph_get_property;
+  object_class->set_property = pyr_flame_graph_set_property;
+
+  widget_class->snapshot = pyr_flame_graph_snapshot;
+  widget_class->measure = pyr_flame_graph_measure;
+  widget_class->size_allocate = pyr_flame_graph_size_allocate;
+
+  properties[PROP_TREE] =
+    g_param_spec_boxed ("tree", NULL, NULL, PYR_TYPE_FLAME_TREE,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ORIENTATION] =
+    g_param_spec_enum ("orientation", NULL, NULL, PYR_TYPE_FLAME_ORIENTATION,
+                       PYR_FLAME_ORIENTATION_ICICLE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOM_NODE] =
+    g_param_spec_uint ("zoom-node", NULL, NULL, 0, G_MAXUINT32, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTED_NODE] =
+    g_param_spec_uint ("selected-node", NULL, NULL, 0, G_MAXUINT32, PYR_ID_NONE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MATCHED_FRACTION] =
+    g_param_spec_double ("matched-fraction", NULL, NULL, 0, 1, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SEARCH_ACTIVE] =
+    g_param_spec_boolean ("search-active", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAYOUT_PENDING] =
+    g_param_spec_boolean ("layout-pending", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
+  g_object_class_override_property (object_class, PROP_VADJUSTMENT, "vadjustment");
+  g_object_class_override_property (object_class, PROP_HSCROLL_POLICY, "hscroll-policy");
+  g_object_class_override_property (object_class, PROP_VSCROLL_POLICY, "vscroll-policy");
+
+  gtk_widget_class_install_action (widget_class, "flame.back", NULL, action_back);
+  gtk_widget_class_install_action (widget_class, "flame.home", NULL, action_home);
+  gtk_widget_class_install_action (widget_class, "flame.zoom-in", NULL, action_zoom_in);
+  gtk_widget_class_install_action (widget_class, "flame.zoom-out", NULL, action_zoom_out);
+  gtk_widget_class_install_action (widget_class, "flame.zoom-selected", NULL, action_zoom_selected);
+
+  for (guint i = 0; i < G_N_ELEMENTS (arrows); i++)
+    gtk_widget_class_add_binding (widget_class, arrows[i].key, arrows[i].mods, move_selection,
+                                  "i", (gint32) arrows[i].move);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "flame.zoom-selected", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "flame.zoom-selected", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "flame.zoom-selected", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "flame.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_BackSpace, 0, "flame.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "flame.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "flame.home", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "flame.home", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, 0, "flame.home", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, 0, "flame.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "flame.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, 0, "flame.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, 0, "flame.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "flame.zoom-out", NULL);
+
+  gtk_widget_class_set_css_name (widget_class, "flamegraph");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+pyr_flame_graph_init (PyrFlameGraph *self)
+{
+  GtkGesture *click;
+
+  self->selected_node = PYR_ID_NONE;
+  self->history = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  set_adjustment (self, &self->hadjustment, NULL);
+  set_adjustment (self, &self->vadjustment, NULL);
+
+  g_signal_connect_swapped (adw_style_manager_get_default (), "notify::dark",
+                            G_CALLBACK (on_dark_changed), self);
+
+  pyr_flame_graph_update_actions (self);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "pyr-flame-layout.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PYR_FLAME_ORIENTATION_ICICLE,  /* root on top, as py-spy draws it */
+  PYR_FLAME_ORIENTATION_FLAME,   /* root at the bottom, as flamegraph.pl draws it */
+} PyrFlameOrientation;
+
+#define PYR_TYPE_FLAME_ORIENTATION (pyr_flame_orientation_get_type ())
+GType pyr_flame_orientation_get_type (void) G_GNUC_CONST;
+
+#define PYR_TYPE_FLAME_GRAPH (pyr_flame_graph_get_type ())
+G_DECLARE_FINAL_TYPE (PyrFlameGraph, pyr_flame_graph, PYR, FLAME_GRAPH, GtkWidget)
+
+#define PYR_FLAME_GRAPH_ROW_HEIGHT 18
+
+GtkWidget           *pyr_flame_graph_new                 (void);
+
+void                 pyr_flame_graph_set_tree            (PyrFlameGraph        *self,
+                                                          PyrFlameTree         *tree);
+PyrFlameTree        *pyr_flame_graph_get_tree            (PyrFlameGraph        *self);
+
+void                 pyr_flame_graph_set_orientation     (PyrFlameGraph        *self,
+                                                          PyrFlameOrientation   orientation);
+PyrFlameOrientation  pyr_flame_graph_get_orientation     (PyrFlameGraph        *self);
+
+/* Zoom: the node shown full width; 0 (the root) when not zoomed. */
+guint32              pyr_flame_graph_get_zoom_node       (PyrFlameGraph        *self);
+void                 pyr_flame_graph_zoom_to             (PyrFlameGraph        *self,
+                                                          guint32               node);
+gboolean             pyr_flame_graph_go_back             (PyrFlameGraph        *self);
+void                 pyr_flame_graph_go_home             (PyrFlameGraph        *self);
+
+/* The frame under the keyboard cursor; PYR_ID_NONE when none. */
+guint32              pyr_flame_graph_get_selected_node   (PyrFlameGraph        *self);
+void                 pyr_flame_graph_set_selected_node   (PyrFlameGraph        *self,
+                                                          guint32               node);
+
+/* Empty text clears the search. FALSE with error for a bad regex. */
+gboolean             pyr_flame_graph_set_search          (PyrFlameGraph        *self,
+                                                          const char           *text,
+                                                          gboolean              regex,
+                                                          GError              **error);
+gboolean             pyr_flame_graph_get_search_active   (PyrFlameGraph        *self);
+/* Matched weight / total weight, nested matches counted once. */
+double               pyr_flame_graph_get_matched_fraction (PyrFlameGraph       *self);
+
+/* Frames drawn outlined, e.g. the function selected in the functions table. */
+void                 pyr_flame_graph_set_highlighted_frames (PyrFlameGraph     *self,
+                                                             const guint32     *frames,
+                                                             guint              n_frames);
+
+/* The layout runs on a worker thread; TRUE until the current one arrives. */
+gboolean             pyr_flame_graph_get_layout_pending  (PyrFlameGraph        *self);
+PyrFlameLayout      *pyr_flame_graph_get_layout          (PyrFlameGraph        *self);
+
+/* Hit testing in widget coordinates. */
+guint32              pyr_flame_graph_get_node_at         (PyrFlameGraph        *self,
+                                                          double                x,
+                                                          double                y);
+gboolean             pyr_flame_graph_get_node_area       (PyrFlameGraph        *self,
+                                                          guint32               node,
+                                                          graphene_rect_t      *area);
+/* Pango markup for a node's tooltip. */
+char                *pyr_flame_graph_dup_node_markup     (PyrFlameGraph        *self,
+                                                          guint32               node);
+
+/* The drawing code, shared by the widget and the exports. */
+void                 pyr_flame_graph_draw                (PyrFlameGraph        *self,
+                                                          cairo_t              *cr,
+                                                          int                   width,
+                                                          int                   height,
+                                                          double                scroll_y);
+/* A picture of the current view: .png, .svg or .pdf, by the file's extension. */
+gboolean             pyr_flame_graph_export_image        (PyrFlameGraph        *self,
+                                                          GFile                *file,
+                                                          GError              **error);
+
+G_END_DECLS

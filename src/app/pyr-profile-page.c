@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "pyr-profile-page.h"
+
+#include <glib/gi18n.h>
+
+#include "pyr-function-table.h"
+#include "pyr-profile-loader.h"
+
+struct _PyrProfilePage
+{
+  AdwBin               parent_instance;
+
+  GtkStack            *stack;
+  AdwStatusPage       *loading_page;
+  AdwStatusPage       *error_page;
+  GtkProgressBar      *progress_bar;
+  GtkBox              *breadcrumbs;
+  GtkLabel            *matched_label;
+  GtkToggleButton     *flame_toggle;
+  GtkToggleButton     *search_toggle;
+  GtkSearchBar        *search_bar;
+  GtkSearchEntry      *search_entry;
+  GtkCheckButton      *regex_check;
+  AdwViewStack        *view_stack;
+  PyrFlameGraph       *flame_graph;
+  PyrFunctionsView    *functions_view;
+
+  GFile               *file;
+  char                *title;
+  GCancellable        *cancellable;
+  PyrProfile          *profile;
+  PyrFunctionTable    *table;
+  PyrProfilePageState  state;
+  double               progress;
+  char                *error_message;
+  gboolean             syncing_selection;
+};
+
+enum {
+  PROP_0,
+  PROP_FILE,
+  PROP_TITLE,
+  PROP_STATE,
+  PROP_LOADING,
+  PROP_PROGRESS,
+  N_PROPS
+};
+
+enum {
+  CANCELLED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (PyrProfilePage, pyr_profile_page, ADW_TYPE_BIN)
+
+PyrProfilePage *
+pyr_profile_page_new_for_file (GFile *file)
+{
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  return g_object_new (PYR_TYPE_PROFILE_PAGE, "file", file, NULL);
+}
+
+static void
+set_state (PyrProfilePage      *self,
+           PyrProfilePageState  state)
+{
+  static const char *const names[] = { "loading", "error", "profile" };
+
+  if (self->state == state)
+    return;
+  self->state = state;
+  gtk_stack_set_visible_child_name (self->stack, names[state]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+show_error (PyrProfilePage *self,
+            const char     *message)
+{
+  g_free (self->error_message);
+  self->error_message = g_strdup (message);
+  adw_status_page_set_description (self->error_page, message);
+  set_state (self, PYR_PROFILE_PAGE_ERROR);
+}
+
+/* ---- breadcrumbs ---- */
+
+static void
+on_crumb_clicked (GtkButton      *button,
+                  PyrProfilePage *self)
+{
+  guint32 node = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "node"));
+
+  pyr_flame_graph_zoom_to (self->flame_graph, node);
+}
+
+static void
+update_breadcrumbs (PyrProfilePage *self)
+{
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (self->flame_graph);
+  g_autoptr(GArray) path = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GtkWidget *child;
+  guint first;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->breadcrumbs))))
+    gtk_box_remove (self->breadcrumbs, child);
+
+  if (tree == NULL)
+    return;
+
+  for (guint32 n = pyr_flame_graph_get_zoom_node (self->flame_graph); n != PYR_ID_NONE;
+       n = pyr_flame_tree_get_parent (tree, n))
+    g_array_prepend_val (path, n);
+
+  /* the root and the last few levels: a deep zoom would not fit otherwise */
+  first = path->len > 6 ? path->len - 5 : 1;
+  for (guint i = 0; i < path->len; i++)
+    {
+      guint32 node = g_array_index (path, guint32, i);
+      GtkWidget *button;
+      GtkWidget *label;
+
+      if (i != 0 && i < first)
+        {
+          if (i == 1)
+            gtk_box_append (self->breadcrumbs, gtk_label_new ("…"));
+          continue;
+        }
+      if (i > 0)
+        {
+          GtkWidget *sep = gtk_label_new ("›");
+
+          gtk_widget_add_css_class (sep, "dim-label");
+          gtk_box_append (self->breadcrumbs, sep);
+        }
+
+      label = gtk_label_new (node == 0 ? _("All") : pyr_flame_tree_get_name (tree, node));
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+      button = gtk_button_new ();
+      gtk_button_set_child (GTK_BUTTON (button), label);
+      gtk_widget_add_css_class (button, "flat");
+      g_object_set_data (G_OBJECT (button), "node", GUINT_TO_POINTER (node));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_crumb_clicked), self);
+      gtk_box_append (self->breadcrumbs, button);
+    }
+}
+
+static void
+on_zoom_changed (PyrProfilePage *self)
+{
+  PyrFlameGraph *graph = self->flame_graph;
+  guint32 zoom = pyr_flame_graph_get_zoom_node (graph);
+
+  update_breadcrumbs (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.home", zoom != 0);
+  /* Back also undoes Home, so it stays available once there is a graph */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.back", pyr_flame_graph_get_tree (graph) != NULL);
+}
+
+/* ---- selection shared by the two views ---- */
+
+static void
+highlight_function (PyrProfilePage *self,
+                    guint32         function)
+{
+  const guint32 *frames = NULL;
+  guint n_frames = 0;
+
+  if (function != PYR_ID_NONE && self->table != NULL)
+    frames = pyr_function_table_get_frames (self->table, function, &n_frames);
+  pyr_flame_graph_set_highlighted_frames (self->flame_graph, frames, n_frames);
+}
+
+static void
+on_flame_selection_changed (PyrProfilePage *self)
+{
+  guint32 node = pyr_flame_graph_get_selected_node (self->flame_graph);
+  guint32 function;
+
+  if (self->syncing_selection || self->table == NULL)
+    return;
+  function = node == PYR_ID_NONE ? PYR_ID_NONE : pyr_function_table_get_node_function (self->table, node);
+  self->syncing_selection = TRUE;
+  pyr_functions_view_select_function (self->functions_view, function);
+  highlight_function (self, function);
+  self->syncing_selection = FALSE;
+}
+
+static void
+on_table_selection_changed (PyrProfilePage *self)
+{
+  guint32 function = pyr_functions_view_get_selected_function (self->functions_view);
+
+  if (self->syncing_selection || self->table == NULL)
+    return;
+  self->syncing_selection = TRUE;
+  highlight_function (self, function);
+  if (function != PYR_ID_NONE)
+    pyr_flame_graph_set_selected_node (self->flame_graph,
+                                       pyr_function_table_get_hottest_node (self->table, function));
+  self->syncing_selection = FALSE;
+}
+
+/* ---- search ---- */
+
+static void
+on_search_changed (PyrProfilePage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean regex = gtk_check_button_get_active (self->regex_check);
+  g_autoptr(GError) error = NULL;
+
+  if (!pyr_flame_graph_set_search (self->flame_graph, text, regex, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->search_entry), error->message);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->search_entry), NULL);
+  pyr_functions_view_set_filter (self->functions_view, text, regex);
+}
+
+static void
+on_matched_changed (PyrProfilePage *self)
+{
+  gboolean active = pyr_flame_graph_get_search_active (self->flame_graph);
+
+  if (active)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: the share of samples in frames that match the search */
+      text = g_strdup_printf (_("Matched: %.1f%%"), 100 * pyr_flame_graph_get_matched_fraction (self->flame_graph));
+      gtk_label_set_text (self->matched_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->matched_label), active);
+}
+
+void
+pyr_profile_page_set_search (PyrProfilePage *self,
+                             const char     *text,
+                             gboolean        regex)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_check_button_set_active (self->regex_check, regex);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  /* apply now rather than after the entry's typing delay */
+  on_search_changed (self);
+}
+
+const char *
+pyr_profile_page_get_matched_text (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->matched_label)))
+    return NULL;
+  return gtk_label_get_text (self->matched_label);
+}
+
+void
+pyr_profile_page_start_search (PyrProfilePage *self)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  if (self->state != PYR_PROFILE_PAGE_READY)
+    return;
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* ---- loading ---- */
+
+typedef struct
+{
+  PyrFlameTree     *tree;
+  PyrFunctionTable *table;
+} Views;
+
+static void
+views_free (Views *views)
+{
+  g_clear_pointer (&views->tree, pyr_flame_tree_unref);
+  g_clear_pointer (&views->table, pyr_function_table_unref);
+  g_free (views);
+}
+
+static void
+build_views_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  PyrProfile *profile = task_data;
+  GError *error = NULL;
+  Views *views = g_new0 (Views, 1);
+
+  if (!(views->tree = pyr_flame_tree_new (profile, cancellable, &error)))
+    {
+      views_free (views);
+      g_task_return_error (task, error);
+      return;
+    }
+  views->table = pyr_function_table_new (views->tree);
+  g_task_return_pointer (task, views, (GDestroyNotify) views_free);
+}
+
+static void
+views_built (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+  g_autoptr(GError) error = NULL;
+  Views *views;
+
+  if (!(views = g_task_propagate_pointer (G_TASK (result), &error)))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      return;
+    }
+
+  self->table = pyr_function_table_ref (views->table);
+  pyr_flame_graph_set_tree (self->flame_graph, views->tree);
+  pyr_functions_view_set_table (self->functions_view, views->table);
+  views_free (views);
+  set_state (self, PYR_PROFILE_PAGE_READY);
+  on_zoom_changed (self);
+}
+
+static void
+on_progress (double   fraction,
+             gpointer user_data)
+{
+  PyrProfilePage *self = user_data;
+
+  if (self->state != PYR_PROFILE_PAGE_LOADING)
+    return;
+  self->progress = CLAMP (fraction, 0, 1);
+  gtk_progress_bar_set_fraction (self->progress_bar, self->progress);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
+static void
+on_loaded (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PyrProfilePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  PyrProfile *profile;
+
+  if (!(profile = pyr_profile_load_file_finish (result, &error)))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_CANCELLED))
+        show_error (self, _("Opening was cancelled."));
+      else
+        show_error (self, error->message);
+      return;
+    }
+
+  self->profile = profile;
+  gtk_progress_bar_set_fraction (self->progress_bar, 1);
+
+  task = g_task_new (self, self->cancellable, views_built, NULL);
+  g_task_set_source_tag (task, on_loaded);
+  g_task_set_task_data (task, g_object_ref (profile), g_object_unref);
+  g_task_run_in_thread (task, build_views_thread);
+}
+
+static void
+on_cancel_clicked (PyrProfilePage *self)
+{
+  pyr_profile_page_cancel (self);
+  g_signal_emit (self, signals[CANCELLED], 0);
+}
+
+void
+pyr_profile_page_cancel (PyrProfilePage *self)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  if (self->state == PYR_PROFILE_PAGE_LOADING)
+    g_cancellable_cancel (self->cancellable);
+}
+
+static void
+start_loading (PyrProfilePage *self)
+{
+  g_autofree char *name = g_file_get_parse_name (self->file);
+
+  adw_status_page_set_description (self->loading_page, name);
+  pyr_profile_load_file_async (self->file,
+                               on_progress, g_object_ref (self), g_object_unref,
+                               self->cancellable,
+                               on_loaded, g_object_ref (self));
+}
+
+/* ---- accessors ---- */
+
+GFile *
+pyr_profile_page_get_file (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->file;
+}
+
+const char *
+pyr_profile_page_get_title (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->title;
+}
+
+PyrProfilePageState
+pyr_profile_page_get_state (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), PYR_PROFILE_PAGE_ERROR);
+  return self->state;
+}
+
+double
+pyr_profile_page_get_progress (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), 0);
+  return self->progress;
+}
+
+const char *
+pyr_profile_page_get_error_message (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->error_message;
+}
+
+PyrProfile *
+pyr_profile_page_get_profile (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->state == PYR_PROFILE_PAGE_READY ? self->profile : NULL;
+}
+
+PyrFlameGraph *
+pyr_profile_page_get_flame_graph (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->flame_graph;
+}
+
+PyrFunctionsView *
+pyr_profile_page_get_functions_view (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->functions_view;
+}
+
+void
+pyr_profile_page_show_view (PyrProfilePage *self,
+                            const char     *name)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+/* ---- actions ---- */
+
+static void
+action_back (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  pyr_flame_graph_go_back (PYR_PROFILE_PAGE (widget)->flame_graph);
+}
+
+static void
+action_home (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  pyr_flame_graph_go_home (PYR_PROFILE_PAGE (widget)->flame_graph);
+}
+
+static void
+action_search (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  pyr_profile_page_start_search (PYR_PROFILE_PAGE (widget));
+}
+
+static void
+on_flame_toggled (PyrProfilePage *self)
+{
+  pyr_flame_graph_set_orientation (self->flame_graph,
+                                   gtk_toggle_button_get_active (self->flame_toggle)
+                                   ? PYR_FLAME_ORIENTATION_FLAME : PYR_FLAME_ORIENTATION_ICICLE);
+}
+
+/* ---- GObject ---- */
+
+static void
+pyr_profile_page_constructed (GObject *object)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+
+  G_OBJECT_CLASS (pyr_profile_page_parent_class)->constructed (object);
+
+  if (self->file != NULL)
+    start_loading (self);
+}
+
+static void
+pyr_profile_page_dispose (GObject *object)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->profile);
+  g_clear_pointer (&self->table, pyr_function_table_unref);
+
+  G_OBJECT_CLASS (pyr_profile_page_parent_class)->dispose (object);
+}
+
+static void
+pyr_profile_page_finalize (GObject *object)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+
+  g_clear_object (&self->file);
+  g_clear_object (&self->cancellable);
+  g_free (self->title);
+  g_free (self->error_message);
+
+  G_OBJECT_CLASS (pyr_profile_page_parent_class)->finalize (object);
+}
+
+static void
+pyr_profile_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILE:
+      g_value_set_object (value, self->file);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->state == PYR_PROFILE_PAGE_LOADING);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pyr_profile_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILE:
+      g_set_object (&self->file, g_value_get_object (value));
+      if (self->file != NULL)
+        {
+          g_free (self->title);
+          self->title = g_file_get_basename (self->file);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pyr_profile_page_class_init (PyrProfilePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = pyr_profile_page_constructed;
+  object_class->dispose = pyr_profile_page_dispose;
+  object_class->finalize = pyr_profile_page_finalize;
+  object_class->get_property = pyr_profile_page_get_property;
+  object_class->set_property = pyr_profile_page_set_property;
+
+  properties[PROP_FILE] =
+    g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, PYR_PROFILE_PAGE_LOADING, PYR_PROFILE_PAGE_READY,
+                      PYR_PROFILE_PAGE_LOADING, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CANCELLED] = g_signal_new ("cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (PYR_TYPE_FLAME_GRAPH);
+  g_type_ensure (PYR_TYPE_FUNCTIONS_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/pyr-profile-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, error_page);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, breadcrumbs);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, matched_label);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, regex_check);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_graph);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, functions_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+
+  gtk_widget_class_install_action (widget_class, "page.back", NULL, action_back);
+  gtk_widget_class_install_action (widget_class, "page.home", NULL, action_home);
+  gtk_widget_class_install_action (widget_class, "page.search", NULL, action_search);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "page.search", NULL);
+}
+
+static void
+pyr_profile_page_init (PyrProfilePage *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->state = PYR_PROFILE_PAGE_LOADING;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_object_bind_property (self->search_toggle, "active", self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
+  g_signal_connect_swapped (self->flame_graph, "notify::zoom-node", G_CALLBACK (on_zoom_changed), self);
+  g_signal_connect_swapped (self->flame_graph, "notify::selected-node",
+                            G_CALLBACK (on_flame_selection_changed), self);
+  g_signal_connect_swapped (self->flame_graph, "notify::matched-fraction",
+                            G_CALLBACK (on_matched_changed), self);
+  g_signal_connect_swapped (self->functions_view, "notify::selected-function",
+                            G_CALLBACK (on_table_selection_changed), self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.back", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.home", FALSE);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "pyr-flame-graph.h"
+#include "pyr-functions-view.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PYR_PROFILE_PAGE_LOADING,
+  PYR_PROFILE_PAGE_ERROR,
+  PYR_PROFILE_PAGE_READY,
+} PyrProfilePageState;
+
+#define PYR_TYPE_PROFILE_PAGE (pyr_profile_page_get_type ())
+G_DECLARE_FINAL_TYPE (PyrProfilePage, pyr_profile_page, PYR, PROFILE_PAGE, AdwBin)
+
+/* Starts loading the file at once; watch "state". */
+PyrProfilePage      *pyr_profile_page_new_for_file       (GFile           *file);
+
+GFile               *pyr_profile_page_get_file           (PyrProfilePage  *self);
+const char          *pyr_profile_page_get_title          (PyrProfilePage  *self);
+PyrProfilePageState  pyr_profile_page_get_state          (PyrProfilePage  *self);
+double               pyr_profile_page_get_progress       (PyrProfilePage  *self);
+/* The importer's message when state is ERROR */
+const char          *pyr_profile_page_get_error_message  (PyrProfilePage  *self);
+PyrProfile          *pyr_profile_page_get_profile        (PyrProfilePage  *self);
+void                 pyr_profile_page_cancel             (PyrProfilePage  *self);
+
+PyrFlameGraph       *pyr_profile_page_get_flame_graph    (PyrProfilePage  *self);
+PyrFunctionsView    *pyr_profile_page_get_functions_view (PyrProfilePage  *self);
+/* "flame" or "functions" */
+void                 pyr_profile_page_show_view          (PyrProfilePage  *self,
+                                                          const char      *name);
+void                 pyr_profile_page_start_search       (PyrProfilePage  *self);
+void                 pyr_profile_page_set_search         (PyrProfilePage  *self,
+                                                          const char      *text,
+                                                          gboolean         regex);
+const char          *pyr_profile_page_get_matched_text   (PyrProfilePage  *self);
+
+G_END_DECLS

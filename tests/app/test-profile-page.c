@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "pyr-application.h"
+#include "pyr-flame-graph.h"
+#include "pyr-profile-loader.h"
+#include "pyr-profile-page.h"
+#include "pyr-window.h"
+
+/* One application for the whole run: GApplication registers once per process. */
+static PyrApplication *test_app;
+
+static void
+iterate_main_loop (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until check() holds; fails after 20 s rather than hanging. */
+static void
+wait_for (gboolean (*check) (gpointer),
+          gpointer  data)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (20, timed_out, &expired);
+
+  while (!check (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (id);
+  iterate_main_loop ();
+}
+
+static gboolean
+pages_settled (gpointer data)
+{
+  AdwTabView *view = data;
+
+  for (int i = 0; i < adw_tab_view_get_n_pages (view); i++)
+    {
+      PyrProfilePage *page = PYR_PROFILE_PAGE (adw_tab_page_get_child (adw_tab_view_get_nth_page (view, i)));
+
+      if (pyr_profile_page_get_state (page) == PYR_PROFILE_PAGE_LOADING)
+        return FALSE;
+      if (pyr_profile_page_get_state (page) == PYR_PROFILE_PAGE_READY &&
+          pyr_flame_graph_get_layout_pending (pyr_profile_page_get_flame_graph (page)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+layout_ready (gpointer data)
+{
+  return !pyr_flame_graph_get_layout_pending (PYR_FLAME_GRAPH (data));
+}
+
+/* shown, sized, and laid out for that size */
+static gboolean
+graph_allocated (gpointer data)
+{
+  PyrFlameGraph *graph = data;
+  PyrFlameLayout *layout = pyr_flame_graph_get_layout (graph);
+  int width = gtk_widget_get_width (GTK_WIDGET (graph));
+
+  return width > 0 && !pyr_flame_graph_get_layout_pending (graph) &&
+         layout != NULL && (int) layout->width_px == width;
+}
+
+static char *
+fixture_path (const char *relative)
+{
+  const char *shared = g_getenv ("PYROMETER_SHARED");
+
+  return g_build_filename (shared ? shared : "../shared", "fixtures", relative, NULL);
+}
+
+static PyrWindow *
+new_window (void)
+{
+  PyrWindow *window = pyr_window_new (test_app);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_main_loop ();
+  return window;
+}
+
+static void
+close_window (PyrWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
+static PyrProfilePage *
+nth_page (PyrWindow *window,
+          int        n)
+{
+  AdwTabView *view = pyr_window_get_tab_view (window);
+
+  return PYR_PROFILE_PAGE (adw_tab_page_get_child (adw_tab_view_get_nth_page (view, n)));
+}
+
+/* Opens one fixture in a new window and waits for it and its layout. */
+static PyrWindow *
+open_fixture (const char      *relative,
+              PyrProfilePage **page_out)
+{
+  g_autofree char *path = fixture_path (relative);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  PyrWindow *window = new_window ();
+
+  pyr_window_open_files (window, &file, 1);
+  wait_for (pages_settled, pyr_window_get_tab_view (window));
+  *page_out = nth_page (window, 0);
+  if (pyr_profile_page_get_state (*page_out) == PYR_PROFILE_PAGE_READY)
+    wait_for (graph_allocated, pyr_profile_page_get_flame_graph (*page_out));
+  return window;
+}
+
+static gboolean
+format_readable (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return FALSE;
+  return pyr_format_can_import (pyr_format_detect (data, len));
+}
+
+static void
+test_open_every_fixture (void)
+{
+  static const char *const folders[] = { "folded", "speedscope", "svg", "diff-folded" };
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  PyrWindow *window = new_window ();
+  AdwTabView *view = pyr_window_get_tab_view (window);
+  guint n_ready = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (folders); f++)
+    {
+      g_autofree char *dir_path = fixture_path (folders[f]);
+      g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+      const char *name;
+
+      if (dir == NULL)
+        continue;
+      while ((name = g_dir_read_name (dir)))
+        g_ptr_array_add (files, g_file_new_build_filename (dir_path, name, NULL));
+    }
+  g_assert_cmpuint (files->len, >, 10);
+
+  pyr_window_open_files (window, (GFile **) files->pdata, files->len);
+  g_assert_cmpint (adw_tab_view_get_n_pages (view), ==, files->len);
+  wait_for (pages_settled, view);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      PyrProfilePage *page = nth_page (window, i);
+      g_autofree char *path = g_file_get_path (files->pdata[i]);
+      g_autofree char *base = g_file_get_basename (files->pdata[i]);
+      gboolean invalid = g_str_has_prefix (base, "invalid-");
+
+      g_test_message ("%s: %s", base,
+                      pyr_profile_page_get_state (page) == PYR_PROFILE_PAGE_READY
+                      ? "opened" : pyr_profile_page_get_error_message (page));
+      g_assert_cmpstr (pyr_profile_page_get_title (page), ==, base);
+
+      if (pyr_profile_page_get_state (page) == PYR_PROFILE_PAGE_READY)
+        {
+          PyrFlameLayout *layout = pyr_flame_graph_get_layout (pyr_profile_page_get_flame_graph (page));
+
+          n_ready++;
+          g_assert_false (invalid);
+          g_assert_nonnull (layout);
+          g_assert_cmpuint (layout->n_rects, >=, 2);  /* "all" and at least one frame */
+          g_assert_cmpuint (pyr_functions_view_get_n_rows (pyr_profile_page_get_functions_view (page)), >, 0);
+        }
+      else
+        {
+          const char *message = pyr_profile_page_get_error_message (page);
+
+          g_assert_cmpint (pyr_profile_page_get_state (page), ==, PYR_PROFILE_PAGE_ERROR);
+          g_assert_nonnull (message);
+          /* the loader names the file first, so a person knows which tab says what */
+          g_assert_nonnull (strstr (message, base));
+          /* a format this build reads must open unless the fixture is broken on purpose */
+          if (format_readable (path) && !invalid && !g_str_has_prefix (base, "LICENSE") &&
+              !g_str_has_suffix (base, ".md") && strstr (base, "utf16") == NULL &&
+              strstr (base, "-diff") == NULL && strstr (base, "results-") == NULL && strcmp (base, "tall.txt") != 0)
+            g_error ("%s should have opened: %s", base, message);
+        }
+    }
+  g_assert_cmpuint (n_ready, >=, 8);
+
+  close_window (window);
+}
+
+static gboolean
+rects_equal (PyrFlameLayout *a,
+             PyrFlameLayout *b)
+{
+  return a->n_rects == b->n_rects && a->n_rows == b->n_rows &&
+         memcmp (a->rects, b->rects, sizeof (PyrFlameRect) * a->n_rects) == 0;
+}
+
+static PyrFlameLayout *
+copy_layout (PyrFlameLayout *layout)
+{
+  PyrFlameLayout *copy = g_new0 (PyrFlameLayout, 1);
+
+  copy->tree = pyr_flame_tree_ref (layout->tree);
+  copy->n_rects = layout->n_rects;
+  copy->n_rows = layout->n_rows;
+  copy->rects = g_memdup2 (layout->rects, sizeof (PyrFlameRect) * layout->n_rects);
+  copy->row_start = g_memdup2 (layout->row_start, sizeof (guint) * (layout->n_rows + 1));
+  return copy;
+}
+
+static GtkGesture *
+find_click_gesture (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        return GTK_GESTURE (controller);
+    }
+  return NULL;
+}
+
+static void
+test_click_zoom_then_back_restores (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  g_autoptr(PyrFlameLayout) before = NULL;
+  PyrFlameLayout *zoomed;
+  PyrFlameTree *tree;
+  const PyrFlameRect *rect;
+  const guint32 *children;
+  guint n_children;
+  graphene_rect_t area;
+  guint32 target;
+  gboolean handled;
+
+  g_assert_cmpint (pyr_profile_page_get_state (page), ==, PYR_PROFILE_PAGE_READY);
+  before = copy_layout (pyr_flame_graph_get_layout (graph));
+  tree = pyr_flame_graph_get_tree (graph);
+
+  /* a → b → {d: 4, c: 5}; c is the widest child of b, drawn first */
+  children = pyr_flame_tree_get_children (tree, 0, &n_children);
+  g_assert_cmpuint (n_children, ==, 1);
+  children = pyr_flame_tree_get_children (tree, children[0], &n_children);
+  g_assert_cmpuint (n_children, ==, 1);
+  children = pyr_flame_tree_get_children (tree, children[0], &n_children);
+  g_assert_cmpuint (n_children, ==, 2);
+  target = children[1];
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, target), ==, "d");
+
+  g_assert_true (pyr_flame_graph_get_node_area (graph, target, &area));
+  g_signal_emit_by_name (find_click_gesture (GTK_WIDGET (graph)), "released", 1,
+                         (double) area.origin.x + area.size.width / 2,
+                         (double) area.origin.y + area.size.height / 2);
+  g_assert_cmpuint (pyr_flame_graph_get_zoom_node (graph), ==, target);
+  wait_for (layout_ready, graph);
+
+  zoomed = pyr_flame_graph_get_layout (graph);
+  rect = pyr_flame_layout_find_node (zoomed, target);
+  g_assert_nonnull (rect);
+  g_assert_cmpfloat (rect->x, ==, 0);
+  g_assert_cmpfloat (rect->width, ==, 1);
+  /* the ancestors stay in view, dimmed, full width */
+  g_assert_cmpuint (zoomed->rects[0].flags & PYR_FLAME_RECT_ANCESTOR, !=, 0);
+  g_assert_cmpuint (zoomed->rects[0].node, ==, 0);
+  g_assert_cmpuint (zoomed->n_rows, ==, 4);
+  g_assert_false (rects_equal (before, zoomed));
+
+  /* Back through the page's action, as the toolbar button does */
+  handled = gtk_widget_activate_action (GTK_WIDGET (page), "page.back", NULL);
+  g_assert_true (handled);
+  g_assert_cmpuint (pyr_flame_graph_get_zoom_node (graph), ==, 0);
+  wait_for (layout_ready, graph);
+  g_assert_true (rects_equal (before, pyr_flame_graph_get_layout (graph)));
+
+  close_window (window);
+}
+
+static void
+test_search_reports_matched_percentage (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+
+  /* simple.txt: a;b;c 1, a;b;c 1, a;b;d 4, a;b;c 3, a;b 5 — 14 samples, c in 5 of them */
+  pyr_profile_page_set_search (page, "c", FALSE);
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 5.0 / 14.0, 1e-9);
+  g_assert_cmpstr (pyr_profile_page_get_matched_text (page), ==, "Matched: 35.7%");
+
+  /* a and b are nested: every sample counts once, 100%, not 200% */
+  pyr_profile_page_set_search (page, "^(a|b)$", TRUE);
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 1.0, 1e-9);
+  g_assert_cmpstr (pyr_profile_page_get_matched_text (page), ==, "Matched: 100.0%");
+
+  /* c or d: 9 of 14 */
+  pyr_profile_page_set_search (page, "[cd]", TRUE);
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 9.0 / 14.0, 1e-9);
+  /* the functions table shows only the matching functions */
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (pyr_profile_page_get_functions_view (page)), ==, 2);
+
+  pyr_profile_page_set_search (page, "", FALSE);
+  g_assert_false (pyr_flame_graph_get_search_active (graph));
+  g_assert_null (pyr_profile_page_get_matched_text (page));
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (pyr_profile_page_get_functions_view (page)), ==, 4);
+
+  close_window (window);
+}
+
+static void
+test_recursion_search_counts_once (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/recursion.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+
+  /* recursion.txt: 10 samples; b appears in 9 stacks (all but "a;a"), often several times */
+  pyr_profile_page_set_search (page, "b", FALSE);
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 0.9, 1e-9);
+
+  close_window (window);
+}
+
+static void
+test_functions_table_hottest_first (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window;
+  PyrFunctionsView *functions;
+  PyrFunctionTable *table;
+  guint32 top;
+
+  if (!pyr_format_can_import (PYR_FORMAT_FLAMEGRAPH_SVG))
+    {
+      g_test_skip ("this build's loader does not read flame graph SVGs yet (the SVG importer is not wired)");
+      return;
+    }
+
+  window = open_fixture ("svg/py-spy-readme-inferno07.svg", &page);
+  g_assert_cmpint (pyr_profile_page_get_state (page), ==, PYR_PROFILE_PAGE_READY);
+  functions = pyr_profile_page_get_functions_view (page);
+  table = pyr_functions_view_get_table (functions);
+
+  /* By hand from the SVG's frames: fit (implicit/als.py) has 1442 of 2893 samples of self
+   * time over its lines, ahead of _wrapfunc (numpy/core/fromnumeric.py) with 813. */
+  top = pyr_functions_view_get_row_function (functions, 0);
+  g_assert_cmpstr (pyr_function_table_get_name (table, top), ==, "fit");
+  g_assert_cmpstr (pyr_function_table_get_file (table, top), ==, "implicit/als.py");
+  top = pyr_functions_view_get_row_function (functions, 1);
+  g_assert_cmpstr (pyr_function_table_get_name (table, top), ==, "_wrapfunc");
+
+  close_window (window);
+}
+
+static void
+test_functions_table_sorted_and_linked (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFunctionsView *functions = pyr_profile_page_get_functions_view (page);
+  PyrFunctionTable *table = pyr_functions_view_get_table (functions);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  guint32 fn;
+
+  /* self: b 5, c 5, d 4, a 0 — sorted by self, heaviest first */
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 4);
+  fn = pyr_functions_view_get_row_function (functions, 2);
+  g_assert_cmpstr (pyr_function_table_get_name (table, fn), ==, "d");
+  g_assert_cmpfloat (pyr_function_table_get_self (table, fn), ==, 4);
+  fn = pyr_functions_view_get_row_function (functions, 3);
+  g_assert_cmpstr (pyr_function_table_get_name (table, fn), ==, "a");
+  g_assert_cmpfloat (pyr_function_table_get_self (table, fn), ==, 0);
+  g_assert_cmpfloat (pyr_function_table_get_total (table, fn), ==, 14);
+
+  /* selecting d in the table selects its frame in the flame graph; b is its one caller */
+  fn = pyr_functions_view_get_row_function (functions, 2);
+  pyr_functions_view_select_function (functions, fn);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_selected_node (graph)), ==, "d");
+  g_assert_cmpuint (pyr_functions_view_get_n_callers (functions), ==, 1);
+  g_assert_cmpuint (pyr_functions_view_get_n_callees (functions), ==, 0);
+
+  /* and the other way round: selecting a frame selects its function's row */
+  pyr_flame_graph_set_selected_node (graph, pyr_flame_tree_get_parent (tree, pyr_flame_graph_get_selected_node (graph)));
+  fn = pyr_functions_view_get_selected_function (functions);
+  g_assert_cmpstr (pyr_function_table_get_name (table, fn), ==, "b");
+  g_assert_cmpuint (pyr_functions_view_get_n_callees (functions), ==, 2);
+
+  close_window (window);
+}
+
+static GtkDropTarget *
+find_drop_target (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
+    }
+  return NULL;
+}
+
+static void
+test_drop_opens_tabs (void)
+{
+  PyrWindow *window = new_window ();
+  AdwTabView *view = pyr_window_get_tab_view (window);
+  g_autofree char *a = fixture_path ("folded/simple.txt");
+  g_autofree char *b = fixture_path ("folded/alternating.txt");
+  GFile *files[2] = { g_file_new_for_path (a), g_file_new_for_path (b) };
+  GdkFileList *list = gdk_file_list_new_from_array (files, 2);
+  GtkDropTarget *target = find_drop_target (GTK_WIDGET (window));
+  g_auto(GValue) value = G_VALUE_INIT;
+  const GType *types;
+  gsize n_types;
+  gboolean accepted = FALSE;
+
+  g_assert_nonnull (target);
+  types = gtk_drop_target_get_gtypes (target, &n_types);
+  g_assert_cmpuint (n_types, ==, 1);
+  g_assert_true (types[0] == GDK_TYPE_FILE_LIST);
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, list);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_assert_true (accepted);
+  g_assert_cmpint (adw_tab_view_get_n_pages (view), ==, 2);
+  wait_for (pages_settled, view);
+  g_assert_cmpstr (pyr_profile_page_get_title (nth_page (window, 0)), ==, "simple.txt");
+  g_assert_cmpstr (pyr_profile_page_get_title (nth_page (window, 1)), ==, "alternating.txt");
+  g_assert_cmpint (pyr_profile_page_get_state (nth_page (window, 1)), ==, PYR_PROFILE_PAGE_READY);
+  /* the last dropped file is in front */
+  g_assert_true (pyr_window_get_current_page (window) == nth_page (window, 1));
+
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
+  close_window (window);
+}
+
+static void
+test_invalid_file_leaves_other_tabs_alone (void)
+{
+  PyrWindow *window = new_window ();
+  AdwTabView *view = pyr_window_get_tab_view (window);
+  g_autofree char *good_path = fixture_path ("folded/simple.txt");
+  g_autofree char *bad_path = g_build_filename (g_get_tmp_dir (), "pyrometer-test-not-a-profile.txt", NULL);
+  g_autoptr(GFile) good = g_file_new_for_path (good_path);
+  g_autoptr(GFile) bad = NULL;
+  PyrProfilePage *good_page, *bad_page;
+  PyrFlameTree *tree;
+
+  g_assert_true (g_file_set_contents (bad_path, "this is not a profile\n\x01\x02\x03", -1, NULL));
+  bad = g_file_new_for_path (bad_path);
+
+  pyr_window_open_files (window, &good, 1);
+  wait_for (pages_settled, view);
+  good_page = nth_page (window, 0);
+  g_assert_cmpint (pyr_profile_page_get_state (good_page), ==, PYR_PROFILE_PAGE_READY);
+  tree = pyr_flame_graph_get_tree (pyr_profile_page_get_flame_graph (good_page));
+
+  pyr_window_open_files (window, &bad, 1);
+  wait_for (pages_settled, view);
+  bad_page = nth_page (window, 1);
+  g_assert_cmpint (pyr_profile_page_get_state (bad_page), ==, PYR_PROFILE_PAGE_ERROR);
+  g_assert_nonnull (strstr (pyr_profile_page_get_error_message (bad_page), "pyrometer-test-not-a-profile.txt"));
+  /* the tab is marked, and the good one is untouched */
+  g_assert_nonnull (adw_tab_page_get_indicator_icon (adw_tab_view_get_nth_page (view, 1)));
+  g_assert_null (adw_tab_page_get_indicator_icon (adw_tab_view_get_nth_page (view, 0)));
+  g_assert_cmpint (adw_tab_view_get_n_pages (view), ==, 2);
+  g_assert_cmpint (pyr_profile_page_get_state (good_page), ==, PYR_PROFILE_PAGE_READY);
+  g_assert_true (pyr_flame_graph_get_tree (pyr_profile_page_get_flame_graph (good_page)) == tree);
+
+  g_unlink (bad_path);
+  close_window (window);
+}
+
+static void
+test_command_line_files_open_in_tabs (void)
+{
+  g_autofree char *a = fixture_path ("folded/simple.txt");
+  g_autofree char *b = fixture_path ("folded/recursion.txt");
+  GFile *files[2] = { g_file_new_for_path (a), g_file_new_for_path (b) };
+  GtkWindow *window;
+  AdwTabView *view;
+
+  /* what `pyrometer a b` ends in: GApplication::open with both files */
+  g_application_open (G_APPLICATION (test_app), files, 2, "");
+  window = gtk_application_get_active_window (GTK_APPLICATION (test_app));
+  g_assert_true (PYR_IS_WINDOW (window));
+  view = pyr_window_get_tab_view (PYR_WINDOW (window));
+  g_assert_cmpint (adw_tab_view_get_n_pages (view), ==, 2);
+  wait_for (pages_settled, view);
+  g_assert_cmpstr (pyr_profile_page_get_title (nth_page (PYR_WINDOW (window), 1)), ==, "recursion.txt");
+
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
+  close_window (PYR_WINDOW (window));
+}
+
+/* Presses a key through the widget's own key bindings, as the keyboard would. */
+static void
+press_key (GtkWidget      *widget,
+           guint           keyval,
+           GdkModifierType mods)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  /* the class's key bindings live in the widget's shortcut controller */
+  for (guint c = 0; c < g_list_model_get_n_items (controllers); c++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, c);
+      GListModel *shortcuts;
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      shortcuts = G_LIST_MODEL (controller);
+  for (guint i = 0; i < g_list_model_get_n_items (shortcuts); i++)
+    {
+      g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (shortcuts, i);
+      GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+      if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+          gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+          gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == mods)
+        {
+          g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget,
+                                                       gtk_shortcut_get_arguments (shortcut)));
+          return;
+        }
+    }
+    }
+  g_error ("no key binding for %s", gdk_keyval_name (keyval));
+}
+
+static void
+test_keyboard_navigation (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  GtkWidget *w = GTK_WIDGET (graph);
+  guint32 c;
+
+  g_assert_true (gtk_widget_get_focusable (w));
+  gtk_widget_grab_focus (w);
+
+  press_key (w, GDK_KEY_Down, 0);          /* nothing selected: the root */
+  g_assert_cmpuint (pyr_flame_graph_get_selected_node (graph), ==, 0);
+  press_key (w, GDK_KEY_Down, 0);
+  press_key (w, GDK_KEY_Down, 0);
+  press_key (w, GDK_KEY_Down, 0);          /* all → a → b → c, the widest child */
+  c = pyr_flame_graph_get_selected_node (graph);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, c), ==, "c");
+  press_key (w, GDK_KEY_Right, 0);         /* its sibling d */
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_selected_node (graph)), ==, "d");
+  press_key (w, GDK_KEY_Left, 0);
+  g_assert_cmpuint (pyr_flame_graph_get_selected_node (graph), ==, c);
+
+  press_key (w, GDK_KEY_Return, 0);        /* zoom into c */
+  g_assert_cmpuint (pyr_flame_graph_get_zoom_node (graph), ==, c);
+  wait_for (layout_ready, graph);
+  press_key (w, GDK_KEY_Escape, 0);        /* and back out */
+  g_assert_cmpuint (pyr_flame_graph_get_zoom_node (graph), ==, 0);
+  wait_for (layout_ready, graph);
+
+  press_key (w, GDK_KEY_plus, 0);          /* one level towards the selection: a */
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_zoom_node (graph)), ==, "a");
+  press_key (w, GDK_KEY_plus, 0);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_zoom_node (graph)), ==, "b");
+  press_key (w, GDK_KEY_minus, 0);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_zoom_node (graph)), ==, "a");
+  press_key (w, GDK_KEY_0, 0);
+  g_assert_cmpuint (pyr_flame_graph_get_zoom_node (graph), ==, 0);
+  wait_for (layout_ready, graph);
+
+  press_key (w, GDK_KEY_Up, 0);            /* from c up to b */
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_selected_node (graph)), ==, "b");
+
+  /* in a flame (root at the bottom) the arrows follow the picture */
+  pyr_flame_graph_set_orientation (graph, PYR_FLAME_ORIENTATION_FLAME);
+  press_key (w, GDK_KEY_Up, 0);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_selected_node (graph)), ==, "c");
+
+  close_window (window);
+}
+
+static void
+test_tooltip_text (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  const guint32 *children;
+  guint n;
+  g_autofree char *markup = NULL;
+
+  children = pyr_flame_tree_get_children (tree, 0, &n);   /* a */
+  children = pyr_flame_tree_get_children (tree, children[0], &n);  /* b: total 14, self 5 */
+  markup = pyr_flame_graph_dup_node_markup (graph, children[0]);
+  g_test_message ("%s", markup);
+  g_assert_nonnull (strstr (markup, "<b>b</b>"));
+  g_assert_nonnull (strstr (markup, "14 samples"));
+  g_assert_nonnull (strstr (markup, "100.00%"));
+  g_assert_nonnull (strstr (markup, "5 samples"));
+  g_assert_nonnull (strstr (markup, "35.71%"));
+
+  close_window (window);
+}
+
+static gboolean
+png_size (const char *path,
+          int        *width,
+          int        *height)
+{
+  cairo_surface_t *surface = cairo_image_surface_create_from_png (path);
+  gboolean ok = cairo_surface_status (surface) == CAIRO_STATUS_SUCCESS;
+
+  *width = cairo_image_surface_get_width (surface);
+  *height = cairo_image_surface_get_height (surface);
+  cairo_surface_destroy (surface);
+  return ok;
+}
+
+static void
+test_export_pictures (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/recursion.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  static const char *const names[] = { "flame-recursion.png", "flame-recursion.svg", "flame-recursion.pdf" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) bad = g_file_new_for_path ("/tmp/picture.bmp");
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (builddir ? builddir : ".", names[i], NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      g_assert_true (pyr_flame_graph_export_image (graph, file, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      g_assert_cmpuint (len, >, 100);
+      if (i == 0)
+        {
+          int width, height;
+
+          g_assert_true (png_size (path, &width, &height));
+          g_assert_cmpint (width, ==, gtk_widget_get_width (GTK_WIDGET (graph)));
+          /* recursion.txt is 6 frames deep, plus "all" */
+          g_assert_cmpint (height, >=, 7 * PYR_FLAME_GRAPH_ROW_HEIGHT);
+        }
+      else if (i == 1)
+        g_assert_nonnull (strstr (data, "<svg"));
+      else
+        g_assert_true (g_str_has_prefix (data, "%PDF"));
+    }
+
+  g_assert_false (pyr_flame_graph_export_image (graph, bad, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+
+  close_window (window);
+}
+
+static void
+test_save_profile_round_trip (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "pyrometer-test-saved.folded", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(PyrProfile) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pyr_format_can_export (PYR_FORMAT_FOLDED));
+  g_assert_true (pyr_profile_save_file (pyr_profile_page_get_profile (page), PYR_FORMAT_FOLDED, file, NULL, &error));
+  g_assert_no_error (error);
+  again = pyr_profile_load_file (file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (again), ==, 14);
+
+  g_unlink (path);
+  close_window (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_skip ("no display: run the UI tests under Xvfb (xvfb-run meson test)");
+      return g_test_run ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  test_app = pyr_application_new ();
+  g_application_set_flags (G_APPLICATION (test_app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  if (!g_application_register (G_APPLICATION (test_app), NULL, NULL))
+    g_error ("could not register the application");
+
+  g_test_add_func ("/page/open-every-fixture", test_open_every_fixture);
+  g_test_add_func ("/page/click-zoom-then-back-restores", test_click_zoom_then_back_restores);
+  g_test_add_func ("/page/search-reports-matched-percentage", test_search_reports_matched_percentage);
+  g_test_add_func ("/page/search-counts-recursion-once", test_recursion_search_counts_once);
+  g_test_add_func ("/page/functions-table-hottest-first", test_functions_table_hottest_first);
+  g_test_add_func ("/page/functions-table-sorted-and-linked", test_functions_table_sorted_and_linked);
+  g_test_add_func ("/page/keyboard-navigation", test_keyboard_navigation);
+  g_test_add_func ("/page/tooltip-text", test_tooltip_text);
+  g_test_add_func ("/page/export-pictures", test_export_pictures);
+  g_test_add_func ("/page/save-profile-round-trip", test_save_profile_round_trip);
+  g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
+  g_test_add_func ("/window/invalid-file-leaves-other-tabs-alone", test_invalid_file_leaves_other_tabs_alone);
+  g_test_add_func ("/window/command-line-files-open-in-tabs", test_command_line_files_open_in_tabs);
+
+  ret = g_test_run ();
+  g_clear_object (&test_app);
+  return ret;
+}
