@@ -19,8 +19,7 @@
 typedef struct
 {
   gsize   offset;          /* of the frame's group in the input, for messages */
-  guint32 name_start;      /* decoded label in ImportState.names */
-  guint32 name_len;
+  guint32 label;           /* index in ImportState.labels */
   double  count;           /* from the title; NAN when it has none */
   double  delta;           /* differential graphs; NAN otherwise */
   double  x, y, w;
@@ -71,7 +70,10 @@ typedef struct
   gint             title_group;
 
   GArray          *frames;
-  GString         *names;
+  GString         *names;               /* distinct labels, NUL-separated */
+  GArray          *labels;              /* Label */
+  guint32         *label_slots;         /* open addressing: label index + 1, or 0 */
+  guint32          label_mask;
   GString         *title;
   GString         *graph_title;
 
@@ -88,6 +90,8 @@ static void
 import_state_clear (ImportState *state)
 {
   g_clear_pointer (&state->frames, g_array_unref);
+  g_clear_pointer (&state->labels, g_array_unref);
+  g_clear_pointer (&state->label_slots, g_free);
   if (state->names)
     g_string_free (state->names, TRUE);
   if (state->title)
@@ -97,13 +101,96 @@ import_state_clear (ImportState *state)
   g_clear_pointer (&state->units, g_free);
 }
 
+typedef struct
+{
+  guint32 start;   /* in ImportState.names */
+  guint32 len;
+  guint32 hash;
+  guint32 frame;   /* model frame, or PYR_ID_NONE until needed */
+} Label;
+
+/* Word-at-a-time mixing: labels are hashed once per frame, so this is on the hot path. */
+static guint32
+hash_bytes (const char *s,
+            gsize       len)
+{
+  guint64 h = 0x9E3779B97F4A7C15ull ^ len;
+
+  for (; len >= 8; s += 8, len -= 8)
+    {
+      guint64 w;
+
+      memcpy (&w, s, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+      h ^= h >> 32;
+    }
+  if (len > 0)
+    {
+      guint64 w = 0;
+
+      memcpy (&w, s, len);
+      h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    }
+  h ^= h >> 29;
+  return (guint32) h;
+}
+
+static guint32
+intern_label (ImportState *state,
+              const char  *s,
+              gsize        len)
+{
+  guint32 hash = hash_bytes (s, len);
+  guint32 pos;
+  Label label;
+
+  for (pos = hash & state->label_mask; state->label_slots[pos] != 0; pos = (pos + 1) & state->label_mask)
+    {
+      const Label *l = &g_array_index (state->labels, Label, state->label_slots[pos] - 1);
+
+      if (l->hash == hash && l->len == len && memcmp (state->names->str + l->start, s, len) == 0)
+        return state->label_slots[pos] - 1;
+    }
+
+  label.start = state->names->len;
+  label.len = len;
+  label.hash = hash;
+  label.frame = PYR_ID_NONE;
+  g_string_append_len (state->names, s, len);
+  g_string_append_c (state->names, '\0');
+  g_array_append_val (state->labels, label);
+  state->label_slots[pos] = state->labels->len;
+
+  /* keep the table at most half full */
+  if (state->labels->len * 2 > state->label_mask)
+    {
+      guint32 size = (state->label_mask + 1) * 2;
+
+      g_free (state->label_slots);
+      state->label_slots = g_new0 (guint32, size);
+      state->label_mask = size - 1;
+      for (guint32 i = 0; i < state->labels->len; i++)
+        {
+          guint32 p = g_array_index (state->labels, Label, i).hash & state->label_mask;
+
+          while (state->label_slots[p] != 0)
+            p = (p + 1) & state->label_mask;
+          state->label_slots[p] = i + 1;
+        }
+    }
+
+  return state->labels->len - 1;
+}
+
 static const PyrSvgAttr *
 find_attr (const PyrSvgAttr *attrs,
            guint             n_attrs,
            const char       *name)
 {
+  gsize len = strlen (name);
+
   for (guint i = 0; i < n_attrs; i++)
-    if (pyr_svg_name_is (attrs[i].name, attrs[i].name_len, name))
+    if (attrs[i].name_len == len && attrs[i].name[0] == name[0] && memcmp (attrs[i].name, name, len) == 0)
       return &attrs[i];
   return NULL;
 }
@@ -594,10 +681,7 @@ on_end_element (PyrSvgScanner  *scanner,
         }
       if (units != NULL && state->units == NULL)
         state->units = g_strndup (units, units_len);
-      frame->name_start = state->names->len;
-      frame->name_len = label_len;
-      g_string_append_len (state->names, state->title->str, label_len);
-      g_string_append_c (state->names, '\0');
+      frame->label = intern_label (state, state->title->str, label_len);
       group->has_title = TRUE;
     }
   else if (kind == ELEMENT_GROUP)
@@ -625,11 +709,18 @@ static const PyrSvgScannerCallbacks import_callbacks = {
   on_text,
 };
 
+static inline Label *
+frame_label (ImportState    *state,
+             const SvgFrame *frame)
+{
+  return &g_array_index (state->labels, Label, frame->label);
+}
+
 static inline const char *
 frame_name (ImportState    *state,
             const SvgFrame *frame)
 {
-  return state->names->str + frame->name_start;
+  return state->names->str + frame_label (state, frame)->start;
 }
 
 static gboolean
@@ -639,7 +730,7 @@ frame_error (ImportState     *state,
              const char      *what)
 {
   guint line, column;
-  g_autofree char *name = g_utf8_make_valid (frame_name (state, frame), MIN (frame->name_len, 80));
+  g_autofree char *name = g_utf8_make_valid (frame_name (state, frame), MIN (frame_label (state, frame)->len, 80));
 
   pyr_svg_position (state->data, state->len, frame->offset, &line, &column);
   g_set_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID,
@@ -656,23 +747,25 @@ compare_doubles (const void *a,
   return (x > y) - (x < y);
 }
 
-static SvgFrame *sort_frames_base;
+typedef struct
+{
+  double  start;
+  double  len;
+  guint32 index;
+} SortKey;
 
 static int
-compare_frame_order (const void *a,
-                     const void *b)
+compare_sort_keys (const void *a,
+                   const void *b)
 {
-  const SvgFrame *x = &sort_frames_base[*(const guint32 *) a];
-  const SvgFrame *y = &sort_frames_base[*(const guint32 *) b];
+  const SortKey *x = a, *y = b;
 
-  if (x->depth != y->depth)
-    return x->depth < y->depth ? -1 : 1;
   if (x->start != y->start)
     return x->start < y->start ? -1 : 1;
   /* zero-width frames before the wide one that starts at the same place */
   if (x->len != y->len)
     return x->len < y->len ? -1 : 1;
-  return (*(const guint32 *) a > *(const guint32 *) b) - (*(const guint32 *) a < *(const guint32 *) b);
+  return (x->index > y->index) - (x->index < y->index);
 }
 
 /* The most common gap between distinct rows: 16 in every generator, but measured. */
@@ -773,9 +866,9 @@ rebuild (ImportState   *state,
   guint n_frames = state->frames->len;
   g_autofree guint32 *order = NULL;
   g_autofree guint *level_start = NULL;
-  g_autoptr(GHashTable) frame_ids = NULL;
   g_autoptr(GArray) stack = NULL;
   guint32 root = NO_FRAME;
+  guint32 all_label, all_samples_label;
   gboolean all_fg = TRUE;
   gboolean exact;
   gboolean flamechart = FALSE;
@@ -792,10 +885,11 @@ rebuild (ImportState   *state,
     }
 
   /* The root is "all" ("all samples" in the oldest files); else the widest frame. */
+  all_label = intern_label (state, "all", 3);
+  all_samples_label = intern_label (state, "all samples", 11);
   for (guint32 i = 0; i < n_frames; i++)
     {
-      const char *name = frame_name (state, &frames[i]);
-      gboolean is_all = strcmp (name, "all") == 0 || strcmp (name, "all samples") == 0;
+      gboolean is_all = frames[i].label == all_label || frames[i].label == all_samples_label;
 
       if (isnan (frames[i].fg_x) || isnan (frames[i].fg_w))
         all_fg = FALSE;
@@ -807,8 +901,7 @@ rebuild (ImportState   *state,
         root = i;
       else
         {
-          const char *root_name = frame_name (state, &frames[root]);
-          gboolean root_is_all = strcmp (root_name, "all") == 0 || strcmp (root_name, "all samples") == 0;
+          gboolean root_is_all = frames[root].label == all_label || frames[root].label == all_samples_label;
 
           if ((is_all && !root_is_all) ||
               (is_all == root_is_all && frames[i].w > frames[root].w))
@@ -893,23 +986,38 @@ rebuild (ImportState   *state,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  order = g_new (guint32, n_frames);
-  for (guint32 i = 0; i < n_frames; i++)
-    order[i] = i;
-  sort_frames_base = frames;
-  qsort (order, n_frames, sizeof (guint32), compare_frame_order);
-  sort_frames_base = NULL;
-
   if (max_depth >= n_frames)
-    return frame_error (state, &frames[order[n_frames - 1]], error,
-                        _("has no parent frame (a row of the graph is empty)"));
-  level_start = g_new0 (guint, max_depth + 2);
-  for (guint k = 0, d = 0; d <= max_depth + 1; d++)
     {
-      while (k < n_frames && frames[order[k]].depth < d)
-        k++;
-      level_start[d] = k;
+      for (guint32 i = 0; i < n_frames; i++)
+        if (frames[i].depth == max_depth)
+          return frame_error (state, &frames[i], error,
+                              _("has no parent frame (a row of the graph is empty)"));
     }
+
+  /* Rows by a counting sort on depth, then each row by position, on compact keys. */
+  level_start = g_new0 (guint, max_depth + 2);
+  for (guint32 i = 0; i < n_frames; i++)
+    level_start[frames[i].depth + 1]++;
+  for (guint d = 1; d <= max_depth + 1; d++)
+    level_start[d] += level_start[d - 1];
+  {
+    g_autofree SortKey *keys = g_new (SortKey, n_frames);
+    g_autofree guint *fill = g_memdup2 (level_start, sizeof (guint) * (max_depth + 1));
+
+    for (guint32 i = 0; i < n_frames; i++)
+      {
+        SortKey *key = &keys[fill[frames[i].depth]++];
+
+        key->start = frames[i].start;
+        key->len = frames[i].len;
+        key->index = i;
+      }
+    for (guint d = 0; d <= max_depth; d++)
+      qsort (keys + level_start[d], level_start[d + 1] - level_start[d], sizeof (SortKey), compare_sort_keys);
+    order = g_new (guint32, n_frames);
+    for (guint32 k = 0; k < n_frames; k++)
+      order[k] = keys[k].index;
+  }
 
   /* Parents: the frame one row toward the root whose span holds the middle of the child. */
   for (guint d = 1; d <= max_depth; d++)
@@ -968,8 +1076,7 @@ rebuild (ImportState   *state,
         {
           SvgFrame *p = &frames[f->parent];
 
-          if (!flamechart && p->first_child != NO_FRAME &&
-              strcmp (frame_name (state, f), frame_name (state, &frames[p->first_child])) == 0)
+          if (p->first_child != NO_FRAME && f->label == frames[p->first_child].label)
             flamechart = TRUE;
           f->next_sibling = p->first_child;
           p->first_child = order[k - 1];
@@ -980,53 +1087,51 @@ rebuild (ImportState   *state,
     return FALSE;
 
   /* Model nodes, rows in order so that parents exist before their children. */
-  frame_ids = g_hash_table_new (g_str_hash, g_str_equal);
   frames[root].node = PYR_STACK_ROOT;
   for (guint k = 0; k < n_frames; k++)
     {
       SvgFrame *f = &frames[order[k]];
-      const char *name = frame_name (state, f);
-      gpointer id;
+      Label *label = frame_label (state, f);
+      guint32 id = label->frame;
 
       if (order[k] == root)
         continue;
       if (f->parent == NO_FRAME)
         return frame_error (state, f, error, _("has no parent frame"));
 
-      if (f->kind >= 0 || !g_hash_table_lookup_extended (frame_ids, name, NULL, &id))
+      if (id == PYR_ID_NONE || f->kind >= 0)
         {
+          const char *name = state->names->str + label->start;
           g_autofree char *valid = NULL;
-          const char *label = name;
-          gsize label_len = f->name_len;
+          const char *text = name;
+          gsize text_len = label->len;
 
           /* flamegraph.pl's --encoding lets Latin-1 names through */
-          if (!g_utf8_validate (name, f->name_len, NULL))
+          if (!g_utf8_validate (name, label->len, NULL))
             {
-              valid = g_convert (name, f->name_len, "UTF-8", "ISO-8859-1", NULL, &label_len, NULL);
+              valid = g_convert (name, label->len, "UTF-8", "ISO-8859-1", NULL, &text_len, NULL);
               if (valid == NULL)
                 {
-                  valid = g_utf8_make_valid (name, f->name_len);
-                  label_len = strlen (valid);
+                  valid = g_utf8_make_valid (name, label->len);
+                  text_len = strlen (valid);
                 }
-              label = valid;
+              text = valid;
             }
-          id = GUINT_TO_POINTER (pyr_profile_intern_frame_label (profile, label, label_len));
+          id = pyr_profile_intern_frame_label (profile, text, text_len);
           if (f->kind >= 0)
             {
-              guint32 parsed = GPOINTER_TO_UINT (id);
-
               /* the label says name, file and line; our export's data-kind says the kind */
-              id = GUINT_TO_POINTER (pyr_profile_intern_frame (profile,
-                                                               pyr_profile_get_frame_name (profile, parsed),
-                                                               pyr_profile_get_frame_file (profile, parsed),
-                                                               pyr_profile_get_frame_line (profile, parsed),
-                                                               (PyrFrameKind) f->kind));
+              id = pyr_profile_intern_frame (profile,
+                                             pyr_profile_get_frame_name (profile, id),
+                                             pyr_profile_get_frame_file (profile, id),
+                                             pyr_profile_get_frame_line (profile, id),
+                                             (PyrFrameKind) f->kind);
             }
           else
-            g_hash_table_insert (frame_ids, (gpointer) name, id);
+            label->frame = id;
         }
 
-      f->node = pyr_profile_intern_stack (profile, frames[f->parent].node, GPOINTER_TO_UINT (id));
+      f->node = pyr_profile_intern_stack (profile, frames[f->parent].node, id);
     }
 
   /* Samples: self counts, in left-to-right order. With exact positions, a frame's self time
@@ -1149,7 +1254,10 @@ pyr_flamegraph_svg_import (PyrProfile       *profile,
   state->title_group = -1;
   state->total_samples = NAN;
   state->frames = g_array_sized_new (FALSE, FALSE, sizeof (SvgFrame), 1024);
-  state->names = g_string_sized_new (len / 16 + 64);
+  state->names = g_string_sized_new (4096);
+  state->labels = g_array_new (FALSE, FALSE, sizeof (Label));
+  state->label_mask = 1023;
+  state->label_slots = g_new0 (guint32, state->label_mask + 1);
   state->title = g_string_new (NULL);
   state->graph_title = g_string_new (NULL);
 
