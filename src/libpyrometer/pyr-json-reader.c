@@ -251,6 +251,12 @@ pyr_json_reader_dup_path (PyrJsonReader *self)
   return g_string_free (out, FALSE);
 }
 
+static void set_error_valist (PyrJsonReader *self,
+                              gsize          offset,
+                              int            code,
+                              const char    *format,
+                              va_list        args) G_GNUC_PRINTF (4, 0);
+
 static void
 set_error_valist (PyrJsonReader *self,
                   gsize          offset,

@@ -978,6 +978,7 @@ parse_profile (Import        *imp,
         {
           if (!expect (reader, PYR_JSON_TOKEN_STRING, _("a profile type")))
             goto out;
+          g_free (type);
           type = pyr_json_reader_dup_string (reader);
           if (strcmp (type, "sampled") == 0)
             info.type = PROFILE_SAMPLED;
@@ -1000,7 +1001,9 @@ parse_profile (Import        *imp,
         {
           if (!expect (reader, PYR_JSON_TOKEN_STRING, _("a unit")))
             goto out;
+          g_free (unit);
           unit = pyr_json_reader_dup_string (reader);
+          info.unit = NULL;
           for (guint i = 0; i < G_N_ELEMENTS (units_table); i++)
             if (strcmp (unit, units_table[i].name) == 0)
               info.unit = &units_table[i];

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark speedscope import: MB/s and peak RSS / file size, against json-glib's tree parser.
+
+  bench/bench-speedscope.py BUILDDIR [--size-mb 120] [--runs 3] [FILE...]
+
+Generates a py-spy-style file with bench/gen-profile.py (unless FILEs are given), runs
+BUILDDIR/bench/bench-speedscope on it (or compiles bench/bench-speedscope.c against
+BUILDDIR's libpyrometer if meson did not build it), once per run in a fresh process, and prints
+a table. Goals (issue 3): >= 250 MB/s, peak RSS <= 1.5 x the file.
+"""
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def pkg_config(*args):
+    return subprocess.run(["pkg-config", *args], check=True, capture_output=True, text=True).stdout.split()
+
+
+def find_or_build(build):
+    exe = os.path.join(build, "bench", "bench-speedscope")
+    if os.path.exists(exe):
+        return exe
+    exe = os.path.join(build, "bench-speedscope-standalone")
+    libs = sorted(glob.glob(os.path.join(build, "src", "libpyrometer", "*.a")) +
+                  glob.glob(os.path.join(build, "src", "protocol", "*.a")))
+    cmd = ["cc", "-O2", "-g", "-DHAVE_JSON_GLIB", "-I" + build, "-I" + os.path.join(ROOT, "src", "libpyrometer"),
+           os.path.join(HERE, "bench-speedscope.c"), "-o", exe, *libs,
+           *pkg_config("--cflags", "--libs", "gio-2.0", "json-glib-1.0"), "-lm"]
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+def run(exe, path, json_glib):
+    args = [exe] + (["--json-glib"] if json_glib else []) + [path]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout.split()
+    return float(out[0]), int(out[1]), [int(x) for x in out[2:5]], float(out[5])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build")
+    ap.add_argument("files", nargs="*")
+    ap.add_argument("--size-mb", type=float, default=120)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-json-glib", action="store_true")
+    args = ap.parse_intermixed_args()
+
+    exe = find_or_build(args.build)
+    tmp = None
+    files = args.files
+    if not files:
+        tmp = tempfile.mkdtemp(prefix="bench-speedscope-")
+        path = os.path.join(tmp, "py-spy-style.speedscope.json")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen-profile.py"), "--format", "speedscope",
+                        "--size-mb", str(args.size_mb), "-o", path], check=True)
+        files = [path]
+
+    print("| file | size (MB) | parser | samples | stack nodes | best wall (s) | MB/s (wall) | MB/s (CPU) | peak RSS / size |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for path in files:
+        size = os.path.getsize(path)
+        modes = [False] if args.no_json_glib else [False, True]
+        for json_glib in modes:
+            runs = [run(exe, path, json_glib) for _ in range(1 if json_glib else args.runs)]
+            best = min(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            cpu = min(r[3] for r in runs)
+            counts = runs[0][2]
+            print("| %s | %.1f | %s | %s | %s | %.3f | %.0f | %.0f | %.2f |" % (
+                os.path.basename(path), size / 1e6, "json-glib JsonParser (tree)" if json_glib else "pyrometer speedscope import",
+                counts[0] if not json_glib else "-", counts[2] if not json_glib else "-",
+                best, size / 1e6 / best, size / 1e6 / max(cpu, 1e-6), rss / size))
+            sys.stdout.flush()
+    if tmp:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+
+
+if __name__ == "__main__":
+    main()
