@@ -177,6 +177,42 @@ pyr_elf_find_symbol (const struct pyr_elf *elf,
   return find_in_symtab (elf, SHT_SYMTAB, name, addr, size);
 }
 
+static const Elf64_Shdr *
+find_section_header (const struct pyr_elf *elf,
+                     const char           *name)
+{
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *) elf->data;
+  const Elf64_Shdr *shstr = section_header (elf, eh->e_shstrndx);
+
+  if (shstr == NULL)
+    return NULL;
+  for (size_t i = 0; i < eh->e_shnum; i++)
+    {
+      const Elf64_Shdr *sh = section_header (elf, i);
+      const char *sname = sh ? string_at (elf, shstr, sh->sh_name) : NULL;
+
+      if (sname != NULL && strcmp (sname, name) == 0)
+        return sh;
+    }
+  return NULL;
+}
+
+int
+pyr_elf_section_data (const struct pyr_elf *elf,
+                      const char           *name,
+                      const uint8_t       **data,
+                      size_t               *size)
+{
+  const Elf64_Shdr *sh = find_section_header (elf, name);
+
+  if (sh == NULL || sh->sh_type == SHT_NOBITS || sh->sh_offset > elf->size
+      || sh->sh_size > elf->size - sh->sh_offset)
+    return -ENOENT;
+  *data = elf->data + sh->sh_offset;
+  *size = sh->sh_size;
+  return 0;
+}
+
 int
 pyr_elf_find_section (const struct pyr_elf *elf,
                       const char           *name,

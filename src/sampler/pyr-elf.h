@@ -33,6 +33,11 @@ int  pyr_elf_find_symbol    (const struct pyr_elf *elf,
                              const char           *name,
                              uint64_t             *addr,
                              uint64_t             *size);
+/* A section's bytes in the file (not for SHT_NOBITS); -ENOENT when absent. */
+int  pyr_elf_section_data   (const struct pyr_elf *elf,
+                             const char           *name,
+                             const uint8_t       **data,
+                             size_t               *size);
 /* A section's link-time address and size; -ENOENT when absent. */
 int  pyr_elf_find_section   (const struct pyr_elf *elf,
                              const char           *name,

@@ -159,7 +159,7 @@ pyr_layout_for_version (struct pyr_layout *l,
 
 /*
  * _Py_DebugOffsets, as declared in CPython's Include/internal/pycore_runtime.h (3.13) and
- * Include/internal/pycore_debug_offsets.h (3.14).  Every member after the 8-byte cookie is a
+ * Include/internal/pycore_debug_offsets.h (3.14; 3.15 below).  Every member after the 8-byte cookie is a
  * uint64_t, so a layout is the list of member names in order.  The struct changes between
  * minor versions only; a version newer than the last listed here is read with the last layout,
  * and the size checks below refuse it when the fields moved.
@@ -225,6 +225,56 @@ static const char *const debug_offsets_3_14[] = {
   "bytes_object.size", "bytes_object.ob_size", "bytes_object.ob_sval",
   "unicode_object.size", "unicode_object.state", "unicode_object.length",
   "unicode_object.asciiobject_size",
+  "gc.size", "gc.collecting",
+  "gen_object.size", "gen_object.gi_name", "gen_object.gi_iframe", "gen_object.gi_frame_state",
+  "llist_node.next", "llist_node.prev",
+  "debugger_support.eval_breaker", "debugger_support.remote_debugger_support",
+  "debugger_support.remote_debugging_enabled", "debugger_support.debugger_pending_call",
+  "debugger_support.debugger_script_path", "debugger_support.debugger_script_path_size",
+  NULL
+};
+
+/* 3.15: inferred from the _Py_DebugOffsets of the 3.15.2 release (Debian's python3.15, whose
+ * .PyRuntime section carries the initial values) by matching every group against 3.14's and
+ * against a live process: thread_state gained base_frame, last_profiled_frame and GIL/exception
+ * fields, err_stackitem is new, and two groups whose names are not needed here ("unnamed") sit
+ * after type_object and before gc.  Only named fields are used. */
+static const char *const debug_offsets_3_15[] = {
+  "cookie", "version", "free_threaded",
+  "runtime_state.size", "runtime_state.finalizing", "runtime_state.interpreters_head",
+  "interpreter_state.size", "interpreter_state.id", "interpreter_state.next",
+  "interpreter_state.threads_head", "interpreter_state.threads_main", "interpreter_state.gc",
+  "interpreter_state.imports_modules", "interpreter_state.sysdict", "interpreter_state.builtins",
+  "interpreter_state.ceval_gil", "interpreter_state.gil_runtime_state",
+  "interpreter_state.gil_runtime_state_enabled", "interpreter_state.gil_runtime_state_locked",
+  "interpreter_state.gil_runtime_state_holder", "interpreter_state.code_object_generation",
+  "interpreter_state.tlbc_generation",
+  "thread_state.size", "thread_state.prev", "thread_state.next", "thread_state.interp",
+  "thread_state.current_frame", "thread_state.base_frame", "thread_state.last_profiled_frame",
+  "thread_state.unnamed_7", "thread_state.thread_id", "thread_state.native_thread_id",
+  "thread_state.datastack_chunk", "thread_state.status", "thread_state.holds_gil",
+  "thread_state.gil_requested", "thread_state.current_exception", "thread_state.exc_state",
+  "err_stackitem.exc_value",
+  "interpreter_frame.size", "interpreter_frame.previous", "interpreter_frame.executable",
+  "interpreter_frame.instr_ptr", "interpreter_frame.localsplus", "interpreter_frame.owner",
+  "interpreter_frame.stackpointer", "interpreter_frame.tlbc_index",
+  "code_object.size", "code_object.filename", "code_object.name", "code_object.qualname",
+  "code_object.linetable", "code_object.firstlineno", "code_object.argcount",
+  "code_object.localsplusnames", "code_object.localspluskinds", "code_object.co_code_adaptive",
+  "code_object.co_tlbc",
+  "pyobject.size", "pyobject.ob_type",
+  "type_object.size", "type_object.tp_name", "type_object.tp_repr", "type_object.tp_flags",
+  "unnamed_a.0", "unnamed_a.1", "unnamed_a.2", "unnamed_a.3",
+  "tuple_object.size", "tuple_object.ob_item", "tuple_object.ob_size",
+  "list_object.size", "list_object.ob_item", "list_object.ob_size",
+  "set_object.size", "set_object.used", "set_object.table", "set_object.mask",
+  "dict_object.size", "dict_object.ma_keys", "dict_object.ma_values",
+  "float_object.size", "float_object.ob_fval",
+  "long_object.size", "long_object.lv_tag", "long_object.ob_digit",
+  "bytes_object.size", "bytes_object.ob_size", "bytes_object.ob_sval",
+  "unicode_object.size", "unicode_object.state", "unicode_object.length",
+  "unicode_object.asciiobject_size",
+  "unnamed_b.0", "unnamed_b.1", "unnamed_b.2", "unnamed_b.3",
   "gc.size", "gc.collecting",
   "gen_object.size", "gen_object.gi_name", "gen_object.gi_iframe", "gen_object.gi_frame_state",
   "llist_node.next", "llist_node.prev",
@@ -309,7 +359,19 @@ pyr_layout_from_debug_offsets (struct pyr_layout *l,
     return pyr_err_set (err, -PYR_EVERSION, "no valid _Py_DebugOffsets at the start of _PyRuntime");
   pyr_version_format (version_hex, v, sizeof v);
 
-  t.names = ((version_hex >> 16) & 0xff) == 13 ? debug_offsets_3_13 : debug_offsets_3_14;
+  switch ((version_hex >> 16) & 0xff)
+    {
+    case 13:
+      t.names = debug_offsets_3_13;
+      break;
+    case 14:
+      t.names = debug_offsets_3_14;
+      break;
+    default:
+      /* 3.15, and later versions until their table changes (then the checks below refuse) */
+      t.names = debug_offsets_3_15;
+      break;
+    }
   while (t.names[t.count] != NULL)
     t.count++;
   if (t.count * 8 > len || len > sizeof values)
@@ -417,9 +479,13 @@ pyr_layout_from_debug_offsets (struct pyr_layout *l,
     return pyr_err_set (err, -PYR_EVERSION,
                         "Python %s describes a layout this sampler cannot read "
                         "(its _Py_DebugOffsets table is not the one of 3.%d)",
-                        v, l->minor >= 14 ? 14 : 13);
+                        v, l->minor >= 15 ? 15 : l->minor);
 
   l->is_gc_collecting = gc + gc_collecting;
+  /* Where 3.15's gc group sits is inferred, and its `collecting` did not behave like a flag
+   * in a live process: no GC flag rather than a wrong one. */
+  if (l->minor >= 15)
+    l->is_gc_collecting = PYR_NO_OFFSET;
   l->gil_locked = gil_locked - gil;
   l->gil_last_holder = gil_holder - gil;
   /* PyUnicodeObject is PyCompactUnicodeObject plus the data pointer. */

@@ -1111,6 +1111,76 @@ scan_for_cookie (struct pyr_python     *py,
   return 0;
 }
 
+/* Before 3.11 there is no Py_Version: PY_VERSION ("3.9.18") sits in .rodata as a string of its
+ * own.  Only the micro number is taken from it; the minor comes from the file name. */
+static uint32_t
+micro_from_rodata (const struct pyr_elf *elf,
+                   int                   minor)
+{
+  const uint8_t *data, *p, *end;
+  size_t size;
+  char prefix[16];
+  int plen = snprintf (prefix, sizeof prefix, "%c3.%d.", '\0', minor);
+
+  if (pyr_elf_section_data (elf, ".rodata", &data, &size) < 0)
+    return 0;
+  end = data + size;
+  for (p = data; (p = memmem (p, (size_t) (end - p), prefix, (size_t) plen)) != NULL; p++)
+    {
+      const uint8_t *q = p + plen;
+      unsigned micro = 0;
+      int digits = 0;
+      while (q < end && *q >= '0' && *q <= '9' && digits < 3)
+        micro = micro * 10 + (unsigned) (*q++ - '0'), digits++;
+      if (digits > 0 && q < end && (*q == '\0' || *q == '+'))
+        return micro > 255 ? 0 : micro;
+    }
+  return 0;
+}
+
+/* Failing that, Py_GetVersion() formats "3.9.18 (default, ...)" into a static buffer at
+ * start-up: look for it in the image's .bss (as py-spy does). */
+static uint32_t
+micro_from_bss (struct pyr_python    *py,
+                const struct pyr_elf *elf,
+                uint64_t              bias,
+                int                   minor)
+{
+  uint64_t addr, size;
+  char prefix[16];
+  int plen = snprintf (prefix, sizeof prefix, "3.%d.", minor);
+  uint8_t *buf = py->window;
+  size_t chunk = py->window_cap / 2;
+
+  if (pyr_elf_find_section (elf, ".bss", &addr, &size) < 0)
+    return 0;
+  if (size > (8u << 20))
+    size = 8u << 20;
+  for (uint64_t off = 0; off < size; off += chunk - 64)
+    {
+      size_t len = size - off < chunk ? (size_t) (size - off) : chunk;
+      const uint8_t *p;
+
+      if (pyr_remote_read (&py->mem, bias + addr + off, buf, len) < 0)
+        return 0;
+      for (p = buf; (p = memmem (p, len - (size_t) (p - buf), prefix, (size_t) plen)) != NULL; p++)
+        {
+          const uint8_t *q = p + plen, *end = buf + len;
+          unsigned micro = 0;
+          int digits = 0;
+          if (p > buf && p[-1] != '\0')
+            continue;
+          while (q < end && *q >= '0' && *q <= '9' && digits < 3)
+            micro = micro * 10 + (unsigned) (*q++ - '0'), digits++;
+          if (digits > 0 && q + 1 < end && q[0] == ' ' && q[1] == '(')
+            return micro > 255 ? 0 : micro;
+        }
+      if (len < chunk)
+        break;
+    }
+  return 0;
+}
+
 static int
 detect_layout (struct pyr_python    *py,
                const struct pyr_elf *elf,
@@ -1137,8 +1207,14 @@ detect_layout (struct pyr_python    *py,
   {
     int minor = minor_from_name (base_name (image_name));
     if (minor >= 0)
-      return pyr_layout_for_version (&py->layout, (3u << 24) | ((uint32_t) minor << 16) | 0xf0,
-                                     err);
+      {
+        uint32_t micro = elf != NULL ? micro_from_rodata (elf, minor) : 0;
+        if (micro == 0 && elf != NULL)
+          micro = micro_from_bss (py, elf, bias, minor);
+        return pyr_layout_for_version (&py->layout,
+                                       (3u << 24) | ((uint32_t) minor << 16) | (micro << 8) | 0xf0,
+                                       err);
+      }
   }
   return pyr_err_set (err, -PYR_ENOTPYTHON, "cannot tell which Python version %s is", image_name);
 }

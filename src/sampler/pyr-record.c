@@ -105,13 +105,14 @@ out_frame (struct recorder *rec,
 }
 
 static int
-thread_name_sid (struct recorder *rec,
-                 uint64_t         ident,
-                 uint32_t        *sid)
+thread_name_sid (struct recorder                *rec,
+                 const struct pyr_thread_sample *t,
+                 uint32_t                       *sid)
 {
   char name[256];
 
-  if (pyr_threads_get_name (rec->py, ident, name, sizeof name) < 0 || name[0] == '\0')
+  if (pyr_threads_get_name (rec->py, t->thread_id, t->native_id, t->interp, name,
+                            sizeof name) < 0 || name[0] == '\0')
     return -ENOENT;
   return pyr_strtab_intern (&rec->py->strings, name, strlen (name), sid);
 }
@@ -143,7 +144,7 @@ out_thread (struct recorder                *rec,
       if (time_ns - s->name_checked > NAME_REFRESH_NS)
         {
           s->name_checked = time_ns;
-          if (thread_name_sid (rec, t->thread_id, &sid) == 0 && sid != s->name_sid)
+          if (thread_name_sid (rec, t, &sid) == 0 && sid != s->name_sid)
             {
               s->name_sid = sid;
               st.pid = (uint32_t) rec->py->pid;
@@ -169,7 +170,7 @@ out_thread (struct recorder                *rec,
   st.python_id = t->thread_id;
   st.native_id = t->native_id;
   st.name = PYR_STREAM_STRING_NONE;
-  if (thread_name_sid (rec, t->thread_id, &sid) == 0)
+  if (thread_name_sid (rec, t, &sid) == 0)
     {
       s->name_sid = sid;
       if ((ret = out_string (rec, sid, &st.name)) < 0)

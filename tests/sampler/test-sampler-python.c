@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 struct interp
 {
   char  *name;
+  int    minor;     /* 3.minor */
   char **argv;      /* command prefix that runs a script */
 };
 
@@ -53,10 +55,12 @@ load_markers (const char *path)
 
 static void
 add_interp (const char  *name,
+            const char  *version,
             char       **argv)
 {
   struct interp *in = g_new0 (struct interp, 1);
   in->name = g_strdup (name);
+  in->minor = g_str_has_prefix (version, "3.") ? atoi (version + 2) : 0;
   in->argv = argv;
   g_ptr_array_add (interps, in);
 }
@@ -96,10 +100,10 @@ find_interpreters (const char *source_root)
                 {
                   char **argvp = NULL;
                   if (g_shell_parse_argv (f[2], NULL, &argvp, NULL))
-                    add_interp (f[0], argvp);
+                    add_interp (f[0], f[1], argvp);
                 }
               else
-                add_interp (f[0], g_strdupv (f + 2));
+                add_interp (f[0], f[1], g_strdupv (f + 2));
             }
         }
     }
@@ -114,7 +118,7 @@ find_interpreters (const char *source_root)
       if (!seen && g_file_test (local[i][1], G_FILE_TEST_IS_EXECUTABLE))
         {
           char *argv[] = { g_strdup (local[i][1]), NULL };
-          add_interp (local[i][0], g_strdupv (argv));
+          add_interp (local[i][0], local[i][0], g_strdupv (argv));
           g_free (argv[0]);
         }
     }
@@ -247,6 +251,13 @@ test_dump (gconstpointer data)
           g_assert_nonnull (strstr (header, "(idle)"));
           g_assert_true (strstr (header, "(idle)") < sleeper_at);
           g_assert_nonnull (strstr (out, "(active"));
+          g_assert_nonnull (strstr (out, ": \"MainThread\"\n    spin ("));
+          /* from 3.14 threading names the OS thread */
+          if (in->minor >= 14)
+            {
+              g_assert_nonnull (strstr (header, ": \"sleepy\""));
+              g_assert_true (strstr (header, ": \"sleepy\"") < sleeper_at);
+            }
         }
     }
   target_stop (&t);
