@@ -56,6 +56,11 @@ struct _PyrJsonReader
   gboolean    num_is_integer;   /* no fraction or exponent, and fits in gint64 */
   gint64      num_int;
 
+  /* the last number converted by strtod: weights repeat ("0.01", "0.01", ...) */
+  char        last_num[32];
+  gsize       last_num_len;
+  double      last_num_value;
+
   GError     *error;
 };
 
@@ -1158,6 +1163,12 @@ number_to_double (PyrJsonReader *self,
       return TRUE;
     }
 
+  if (self->num_len == self->last_num_len && memcmp (self->num, self->last_num, self->num_len) == 0)
+    {
+      *value = self->last_num_value;
+      return TRUE;
+    }
+
   /* the mapping is not NUL-terminated, so hand strtod a terminated copy */
   if (self->num_len >= sizeof stack_buf)
     buf = heap_buf = g_malloc (self->num_len + 1);
@@ -1171,6 +1182,13 @@ number_to_double (PyrJsonReader *self,
                                  _("number %.*s is too large"),
                                  (int) MIN (self->num_len, 40), self->num);
       return FALSE;
+    }
+
+  if (self->num_len < sizeof self->last_num)
+    {
+      memcpy (self->last_num, self->num, self->num_len);
+      self->last_num_len = self->num_len;
+      self->last_num_value = v;
     }
 
   *value = v;

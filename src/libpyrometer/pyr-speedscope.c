@@ -46,15 +46,20 @@ typedef struct
 
 /* Samples seen before, by their text: py-spy writes the same stacks over and over, and
  * comparing bytes is much cheaper than reading numbers and walking the stack tree. */
-#define SAMPLE_CACHE_BITS 16
+#define SAMPLE_CACHE_BITS 14
+
+/* Small enough to stay in the CPU's cache: the text's place is looked up only on a tag match. */
+typedef struct
+{
+  guint32 tag;
+  guint32 node;
+} CachedSample;
 
 typedef struct
 {
-  guint64 hash;
   gsize   offset;
   gsize   len;
-  guint32 node;
-} CachedSample;
+} CachedText;
 
 typedef struct
 {
@@ -90,8 +95,13 @@ typedef struct
   guint            prefix_allocated;
   guint            prefix_len;
   guint32         *scratch;
+  guint32         *after;           /* the previous scanned sample: offsets after each comma */
   guint            scratch_allocated;
+  const char      *prev_text;       /* the previous scanned sample, whose frames are in scratch */
+  gsize            prev_len;
+  guint            prev_n;
   CachedSample    *sample_cache;
+  CachedText      *sample_texts;
 } Import;
 
 typedef struct
@@ -124,7 +134,9 @@ import_clear (Import *imp)
   g_clear_pointer (&imp->prefix_frames, g_free);
   g_clear_pointer (&imp->prefix_nodes, g_free);
   g_clear_pointer (&imp->sample_cache, g_free);
+  g_clear_pointer (&imp->sample_texts, g_free);
   g_clear_pointer (&imp->scratch, g_free);
+  g_clear_pointer (&imp->after, g_free);
 }
 
 static inline guint64
@@ -390,9 +402,13 @@ intern_sample (Import        *imp,
   return node;
 }
 
-/* Reads "[1, 2, 3]" (from '[' to the ']' at @end) into model frame ids, or returns -1 for
- * anything unusual (a big or bad number, an unknown frame): the tokenizer then reads the
- * sample again, and explains what is wrong with it. */
+/* Reads "[1, 2, 3]" (from '[' to the ']' at @end) into model frame ids in imp->scratch, or
+ * returns -1 for anything unusual (a big or bad number, an unknown frame): the tokenizer then
+ * reads the sample again, and explains what is wrong with it.
+ *
+ * Neighbouring samples share their roots, and so the start of their text: the frames of the
+ * elements the previous sample's text has in common with this one are still in imp->scratch,
+ * and only the rest is read. */
 static gssize
 scan_flat_sample (Import     *imp,
                   const char *p,
@@ -400,14 +416,38 @@ scan_flat_sample (Import     *imp,
 {
   const guint32 *frame_ids = (const guint32 *) imp->frame_ids->data;
   guint32 n_frames = imp->frame_ids->len;
+  const char *start = p;
+  gsize len = end + 1 - start;
   guint n = 0;
 
 #define SKIP_WS() while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++
 
-  p++;
-  SKIP_WS ();
-  if (p == end)
-    return 0;
+  if (imp->prev_text != NULL && imp->prev_n > 1)
+    {
+      gsize limit = MIN (imp->prev_len, len);
+      gsize common = 0;
+
+      while (common + 8 <= limit && memcmp (imp->prev_text + common, start + common, 8) == 0)
+        common += 8;
+      while (common < limit && imp->prev_text[common] == start[common])
+        common++;
+      /* element i and the comma after it end at after[i] */
+      while (n + 1 < imp->prev_n && imp->after[n] <= common)
+        n++;
+      if (n > 0)
+        p = start + imp->after[n - 1];
+    }
+  imp->prev_text = NULL;
+
+  if (n == 0)
+    {
+      p++;
+      SKIP_WS ();
+      if (p == end)
+        return 0;
+    }
+  else
+    SKIP_WS ();
 
   for (;;)
     {
@@ -435,19 +475,29 @@ scan_flat_sample (Import     *imp,
         {
           imp->scratch_allocated = MAX (64, imp->scratch_allocated * 2);
           imp->scratch = g_renew (guint32, imp->scratch, imp->scratch_allocated);
+          imp->after = g_renew (guint32, imp->after, imp->scratch_allocated);
         }
       imp->scratch[n++] = frame_ids[value];
 
       SKIP_WS ();
       if (p == end)
-        return n;
+        break;
       if (*p != ',')
         return -1;
       p++;
+      imp->after[n - 1] = p - start;
       SKIP_WS ();
     }
 
 #undef SKIP_WS
+
+  if (len <= G_MAXUINT32)
+    {
+      imp->prev_text = start;
+      imp->prev_len = len;
+      imp->prev_n = n;
+    }
+  return n;
 }
 
 static gboolean
@@ -464,24 +514,34 @@ parse_samples (Import        *imp,
 
   g_array_set_size (imp->nodes, 0);
   if (imp->sample_cache == NULL)
-    imp->sample_cache = g_new0 (CachedSample, 1 << SAMPLE_CACHE_BITS);
+    {
+      imp->sample_cache = g_new0 (CachedSample, 1 << SAMPLE_CACHE_BITS);
+      imp->sample_texts = g_new0 (CachedText, 1 << SAMPLE_CACHE_BITS);
+    }
 
   for (;;)
     {
       guint32 node;
       guint depth = 0;
       CachedSample *cached = NULL;
+      CachedText *cached_text = NULL;
       guint64 hash = 0;
+      guint32 tag = 0;
       gsize text_len = 0;
       const char *text = pyr_json_reader_peek_flat_array (reader, &text_len);
       gssize n;
 
       if (text != NULL)
         {
+          gsize slot;
+
           hash = hash_bytes (text, text_len);
-          cached = &imp->sample_cache[hash & ((1 << SAMPLE_CACHE_BITS) - 1)];
-          if (cached->hash == hash && cached->len == text_len &&
-              memcmp (imp->data + cached->offset, text, text_len) == 0)
+          slot = hash & ((1 << SAMPLE_CACHE_BITS) - 1);
+          tag = (guint32) (hash >> 32) | 1;   /* 0 is an empty slot */
+          cached = &imp->sample_cache[slot];
+          cached_text = &imp->sample_texts[slot];
+          if (cached->tag == tag && cached_text->len == text_len &&
+              memcmp (imp->data + cached_text->offset, text, text_len) == 0)
             {
               node = cached->node;
               pyr_json_reader_skip_flat_array (reader, text, text_len);
@@ -497,6 +557,7 @@ parse_samples (Import        *imp,
         }
 
       /* the slow way, which says what is wrong */
+      imp->prev_text = NULL;
       token = pyr_json_reader_next (reader);
       if (token == PYR_JSON_TOKEN_END_ARRAY)
         break;
@@ -521,6 +582,7 @@ parse_samples (Import        *imp,
             {
               imp->scratch_allocated = MAX (64, imp->scratch_allocated * 2);
               imp->scratch = g_renew (guint32, imp->scratch, imp->scratch_allocated);
+              imp->after = g_renew (guint32, imp->after, imp->scratch_allocated);
             }
           imp->scratch[depth++] = frame_ids[index];
         }
@@ -531,10 +593,10 @@ parse_samples (Import        *imp,
     remember:
       if (cached != NULL)
         {
-          cached->hash = hash;
-          cached->offset = text - imp->data;
-          cached->len = text_len;
+          cached->tag = tag;
           cached->node = node;
+          cached_text->offset = text - imp->data;
+          cached_text->len = text_len;
         }
 
     append:

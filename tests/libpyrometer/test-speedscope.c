@@ -983,6 +983,29 @@ test_sample_cache_is_exact (void)
 }
 
 static void
+test_shared_text_prefixes (void)
+{
+  /* neighbours whose text agrees on a prefix that ends inside a number, or at a comma */
+  static const char text[] =
+    "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"f0\"},{\"name\":\"f1\"},{\"name\":\"f2\"},"
+    "{\"name\":\"f3\"},{\"name\":\"f4\"},{\"name\":\"f5\"},{\"name\":\"f6\"},"
+    "{\"name\":\"f7\"},{\"name\":\"f8\"},{\"name\":\"f9\"},{\"name\":\"f10\"},"
+    "{\"name\":\"f11\"},{\"name\":\"f12\"},{\"name\":\"f13\"}]},"
+    "\"profiles\":[{\"type\":\"sampled\",\"name\":\"t\",\"unit\":\"none\",\"samples\":"
+    "[[1,2,3],[1,2],[1,2,3,4],[1,13],[1,1],[1,12,0],[1, 2],[1,2 ,3],[1,2,3],[1,2, 3],[12],[1],[1,2,3]],"
+    "\"weights\":[1,1,1,1,1,1,1,1,1,1,1,1,1]}]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrProfile) p = import_text (text, -1, &error);
+  g_autofree char *samples = NULL;
+
+  g_assert_no_error (error);
+  samples = samples_text (p);
+  g_assert_cmpstr (samples, ==,
+                   "0:f1;f2;f3=1 0:f1;f2=1 0:f1;f2;f3;f4=1 0:f1;f13=1 0:f1;f1=1 0:f1;f12;f0=1 "
+                   "0:f1;f2=1 0:f1;f2;f3=1 0:f1;f2;f3=1 0:f1;f2;f3=1 0:f12=1 0:f1=1 0:f1;f2;f3=1");
+}
+
+static void
 test_detect (void)
 {
   g_autofree char *contents = NULL;
@@ -1061,6 +1084,7 @@ main (int   argc,
   g_test_add_func ("/speedscope/empty-binary-deep", test_empty_binary_deep);
   g_test_add_func ("/speedscope/huge-numbers", test_huge_numbers);
   g_test_add_func ("/speedscope/sample-cache-is-exact", test_sample_cache_is_exact);
+  g_test_add_func ("/speedscope/shared-text-prefixes", test_shared_text_prefixes);
   g_test_add_data_func ("/speedscope/round-trip/evented", "0.0.1-simple.speedscope.json",
                         test_round_trip_fixture);
   g_test_add_data_func ("/speedscope/round-trip/sampled", "0.1.2-simple-sampled.speedscope.json",
