@@ -33,6 +33,14 @@ struct _PyrFlameGraph
   double               matched_fraction;
   GHashTable          *highlighted;    /* frame ids */
 
+  struct _Rgb         *colours;        /* per frame, the root's last */
+  guint                n_colours;
+  PyrFlameTree        *colours_tree;   /* not a reference: compared only */
+  gboolean             colours_dark;
+  GHashTable          *labels;         /* guint64 key → PangoLayout */
+  PyrFlameTree        *labels_tree;    /* not a reference: compared only */
+  PangoFontDescription *label_font;
+
   GtkAdjustment       *hadjustment;
   GtkAdjustment       *vadjustment;
   guint                hscroll_policy : 1;
@@ -76,7 +84,7 @@ pyr_flame_graph_new (void)
 
 /* ---- colours ---- */
 
-typedef struct { double r, g, b; } Rgb;
+typedef struct _Rgb { double r, g, b; } Rgb;
 
 /* Warm and earthy hues, distinct neighbours; a module keeps its hue in every profile. */
 static const double palette_hues[] = {
@@ -222,6 +230,119 @@ pyr_flame_graph_get_node_area (PyrFlameGraph   *self,
 
 /* ---- drawing ---- */
 
+/* Colours per frame, computed once per tree and style rather than per drawing. */
+static const Rgb *
+frame_colours (PyrFlameGraph *self,
+               gboolean       dark)
+{
+  PyrFlameTree *tree = self->layout->tree;
+  guint n_nodes = pyr_flame_tree_get_n_nodes (tree);
+  PyrProfile *profile = pyr_flame_tree_get_profile (tree);
+  guint n_frames = pyr_profile_get_n_frames (profile);
+
+  if (self->colours != NULL && self->colours_tree == tree && self->colours_dark == dark &&
+      self->n_colours >= n_frames)
+    return self->colours;
+
+  g_free (self->colours);
+  self->colours = g_new0 (Rgb, n_frames + 1);
+  self->n_colours = n_frames;
+  self->colours_tree = tree;
+  self->colours_dark = dark;
+
+  {
+    g_autofree guint8 *done = g_new0 (guint8, n_frames + 1);
+
+    /* the module comes from a node's frame; any node of the frame will do */
+    for (guint32 node = 1; node < n_nodes; node++)
+      {
+        guint32 frame = pyr_flame_tree_get_frame (tree, node);
+        g_autofree char *module = NULL;
+
+        if (frame >= n_frames || done[frame])
+          continue;
+        done[frame] = 1;
+        module = pyr_flame_tree_dup_module (tree, node);
+        self->colours[frame] = module_colour (module, dark);
+      }
+  }
+  /* the last slot is the root's */
+  self->colours[n_frames] = dark ? (Rgb) { 0.45, 0.45, 0.48 } : (Rgb) { 0.82, 0.82, 0.84 };
+  return self->colours;
+}
+
+static PangoFontDescription *
+label_font (PyrFlameGraph *self)
+{
+  PangoFontDescription *font;
+
+  font = pango_font_description_copy (pango_context_get_font_description (
+                                        gtk_widget_get_pango_context (GTK_WIDGET (self))));
+  if (pango_font_description_get_size (font) > 0)
+    pango_font_description_set_size (font, pango_font_description_get_size (font) * 9 / 10);
+  return font;
+}
+
+/*
+ * Shaping text is the expensive part of drawing, so laid-out labels are kept:
+ * the full text per frame, and elided versions per frame and width (in steps of
+ * 4 px). Redraws for hover, selection and scrolling then only paint glyphs.
+ */
+static PangoLayout *
+label_layout (PyrFlameGraph *self,
+              guint32        node,
+              double         available,
+              int           *text_height)
+{
+  PyrFlameTree *tree = self->layout->tree;
+  guint32 frame = node == 0 ? G_MAXUINT32 : pyr_flame_tree_get_frame (tree, node);
+  guint64 full_key = ((guint64) frame << 16) | 0xFFFF;
+  PangoLayout *full;
+  PangoLayout *elided;
+  int full_width;
+  guint bucket;
+  guint64 key;
+
+  if (self->labels_tree != tree || g_hash_table_size (self->labels) > 50000)
+    {
+      g_hash_table_remove_all (self->labels);
+      self->labels_tree = tree;
+    }
+
+  if (self->label_font == NULL)
+    self->label_font = label_font (self);
+
+  if (!(full = g_hash_table_lookup (self->labels, &full_key)))
+    {
+      guint64 *k = g_new (guint64, 1);
+
+      full = gtk_widget_create_pango_layout (GTK_WIDGET (self), pyr_flame_tree_get_name (tree, node));
+      pango_layout_set_font_description (full, self->label_font);
+      pango_layout_set_single_paragraph_mode (full, TRUE);
+      *k = full_key;
+      g_hash_table_insert (self->labels, k, full);
+    }
+  pango_layout_get_pixel_size (full, &full_width, text_height);
+  if (full_width <= available)
+    return full;
+
+  bucket = MIN ((guint) (available / 4), 0xFFFE);
+  if (bucket < 3)
+    return NULL;
+  key = ((guint64) frame << 16) | bucket;
+  if (!(elided = g_hash_table_lookup (self->labels, &key)))
+    {
+      guint64 *k = g_new (guint64, 1);
+
+      elided = pango_layout_copy (full);
+      pango_layout_set_ellipsize (elided, PANGO_ELLIPSIZE_MIDDLE);
+      pango_layout_set_width (elided, bucket * 4 * PANGO_SCALE);
+      *k = key;
+      g_hash_table_insert (self->labels, k, elided);
+    }
+  return elided;
+}
+
 void
 pyr_flame_graph_draw (PyrFlameGraph *self,
                       cairo_t       *cr,
@@ -230,11 +351,11 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
                       double         scroll_y)
 {
   PyrFlameLayout *layout = self->layout;
-  g_autoptr(PangoLayout) pango = NULL;
-  PangoFontDescription *font;
   gboolean dark = is_dark ();
   gboolean searching = self->search_match != NULL;
-  GHashTable *module_colours;
+  const Rgb *colours;
+  GHashTable *boxes;
+  guint root_colour;
   Rgb text = dark ? (Rgb) { 0.93, 0.93, 0.93 } : (Rgb) { 0.10, 0.10, 0.10 };
   Rgb sliver = dark ? (Rgb) { 0.38, 0.38, 0.40 } : (Rgb) { 0.72, 0.72, 0.74 };
   Rgb matched = dark ? (Rgb) { 0.66, 0.33, 0.72 } : (Rgb) { 0.88, 0.50, 0.90 };
@@ -245,19 +366,15 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
   if (layout == NULL || width <= 0)
     return;
 
-  pango = pango_cairo_create_layout (cr);
-  font = pango_font_description_copy (pango_context_get_font_description (
-                                        gtk_widget_get_pango_context (GTK_WIDGET (self))));
-  if (pango_font_description_get_size (font) > 0)
-    pango_font_description_set_size (font, pango_font_description_get_size (font) * 9 / 10);
-  pango_layout_set_font_description (pango, font);
-  pango_font_description_free (font);
-  pango_layout_set_ellipsize (pango, PANGO_ELLIPSIZE_MIDDLE);
-  pango_layout_set_single_paragraph_mode (pango, TRUE);
+  colours = frame_colours (self, dark);
+  root_colour = self->n_colours;
 
-  /* modules repeat a lot: colour each once per frame of drawing */
-  module_colours = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  cairo_save (cr);
+  /* frames sit on whole pixels: no antialiasing needed for their boxes */
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
 
+  /* Boxes first, one fill per colour: thousands of single fills cost far more than the pixels. */
+  boxes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) g_array_unref);
   for (guint depth = 0; depth < layout->n_rows; depth++)
     {
       double y = row_y (self, depth, height, scroll_y);
@@ -270,46 +387,90 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
           const PyrFlameRect *r = &layout->rects[i];
           double x = floor (r->x * width);
           double x2 = floor ((r->x + r->width) * width);
-          double w = x2 - x;
-          gboolean is_sliver = (r->flags & PYR_FLAME_RECT_SLIVER) != 0;
+          double w = MAX (x2 - x, 1);
           gboolean dimmed = (r->flags & PYR_FLAME_RECT_ANCESTOR) != 0;
-          double gap;
+          float box[4];
+          guint32 rgba;
+          GArray *list;
           Rgb fill;
 
           if (x >= width)
             break;
-          if (w < 1)
-            w = 1;
 
-          if (is_sliver)
+          if (r->flags & PYR_FLAME_RECT_SLIVER)
             fill = sliver;
           else if (searching && self->search_match[r->node])
             fill = matched;
           else
             {
-              guint32 frame = pyr_flame_tree_get_frame (layout->tree, r->node);
-              Rgb *cached = g_hash_table_lookup (module_colours, GUINT_TO_POINTER (frame + 1));
+              guint32 frame = r->node == 0 ? root_colour : pyr_flame_tree_get_frame (layout->tree, r->node);
 
-              if (cached == NULL)
-                {
-                  g_autofree char *module = pyr_flame_tree_dup_module (layout->tree, r->node);
-
-                  cached = g_new (Rgb, 1);
-                  *cached = r->node == 0 ? (dark ? (Rgb) { 0.45, 0.45, 0.48 } : (Rgb) { 0.82, 0.82, 0.84 })
-                                         : module_colour (module, dark);
-                  g_hash_table_insert (module_colours, GUINT_TO_POINTER (frame + 1), cached);
-                }
-              fill = *cached;
-              if (searching)
-                dimmed = TRUE;
+              fill = colours[MIN (frame, root_colour)];
+              dimmed |= searching;
             }
 
-          gap = w >= 3 ? 1 : 0;
-          cairo_rectangle (cr, x, y, w - gap, PYR_FLAME_GRAPH_ROW_HEIGHT - 1);
-          cairo_set_source_rgba (cr, fill.r, fill.g, fill.b, dimmed ? 0.4 : 1.0);
-          cairo_fill (cr);
+          rgba = ((guint32) (fill.r * 255) << 24) | ((guint32) (fill.g * 255) << 16) |
+                 ((guint32) (fill.b * 255) << 8) | (dimmed ? 102 : 255);
+          if (!(list = g_hash_table_lookup (boxes, GUINT_TO_POINTER (rgba))))
+            {
+              list = g_array_new (FALSE, FALSE, sizeof (float) * 4);
+              g_hash_table_insert (boxes, GUINT_TO_POINTER (rgba), list);
+            }
+          box[0] = x;
+          box[1] = y;
+          box[2] = w >= 3 ? w - 1 : w;
+          box[3] = PYR_FLAME_GRAPH_ROW_HEIGHT - 1;
+          g_array_append_val (list, box);
+        }
+    }
 
-          if (!is_sliver && self->highlighted != NULL && r->node != 0 &&
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init (&iter, boxes);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      {
+        guint32 rgba = GPOINTER_TO_UINT (key);
+        GArray *list = value;
+
+        for (guint b = 0; b < list->len; b++)
+          {
+            const float *box = (const float *) (gpointer) (list->data + b * sizeof (float) * 4);
+
+            cairo_rectangle (cr, box[0], box[1], box[2], box[3]);
+          }
+        cairo_set_source_rgba (cr, (rgba >> 24) / 255.0, ((rgba >> 16) & 0xff) / 255.0,
+                               ((rgba >> 8) & 0xff) / 255.0, (rgba & 0xff) / 255.0);
+        cairo_fill (cr);
+      }
+    g_hash_table_unref (boxes);
+  }
+
+  /* then outlines and labels, only for frames wide enough to carry them */
+  for (guint depth = 0; depth < layout->n_rows; depth++)
+    {
+      double y = row_y (self, depth, height, scroll_y);
+
+      if (y + PYR_FLAME_GRAPH_ROW_HEIGHT < 0 || y > height)
+        continue;
+
+      for (guint i = layout->row_start[depth]; i < layout->row_start[depth + 1]; i++)
+        {
+          const PyrFlameRect *r = &layout->rects[i];
+          double x = floor (r->x * width);
+          double x2 = floor ((r->x + r->width) * width);
+          double w = MAX (x2 - x, 1);
+          gboolean dimmed = (r->flags & PYR_FLAME_RECT_ANCESTOR) != 0 ||
+                            (searching && !self->search_match[r->node]);
+          double gap = w >= 3 ? 1 : 0;
+
+          if (x >= width)
+            break;
+          if (r->flags & PYR_FLAME_RECT_SLIVER)
+            continue;
+
+          if (self->highlighted != NULL && r->node != 0 &&
               g_hash_table_contains (self->highlighted,
                                      GUINT_TO_POINTER (pyr_flame_tree_get_frame (layout->tree, r->node))))
             {
@@ -319,32 +480,32 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
               cairo_stroke (cr);
             }
 
-          if (!is_sliver && r->node == self->selected_node)
+          if (r->node == self->selected_node)
             {
-              cairo_rectangle (cr, x + 0.5, y + 0.5, MAX (w - gap - 1, 1), PYR_FLAME_GRAPH_ROW_HEIGHT - 2);
+              cairo_rectangle (cr, x, y, MAX (w - gap, 1), PYR_FLAME_GRAPH_ROW_HEIGHT - 1);
               cairo_set_source_rgb (cr, text.r, text.g, text.b);
-              cairo_set_line_width (cr, 1);
+              cairo_set_line_width (cr, 2);
               cairo_stroke (cr);
             }
 
-          if (!is_sliver && w >= MIN_LABEL_PX)
+          if (w >= MIN_LABEL_PX)
             {
-              const char *name = pyr_flame_tree_get_name (layout->tree, r->node);
-              int text_height;
               double left = MAX (x, 0);
               double visible_w = MIN (x2, width) - left;
+              int text_height = 0;
+              PangoLayout *label = label_layout (self, r->node, visible_w - 2 * LABEL_PAD, &text_height);
 
-              pango_layout_set_text (pango, name ? name : "", -1);
-              pango_layout_set_width (pango, (int) ((visible_w - 2 * LABEL_PAD) * PANGO_SCALE));
-              pango_layout_get_pixel_size (pango, NULL, &text_height);
-              cairo_move_to (cr, left + LABEL_PAD, y + (PYR_FLAME_GRAPH_ROW_HEIGHT - 1 - text_height) / 2.0);
-              cairo_set_source_rgba (cr, text.r, text.g, text.b, dimmed ? 0.55 : 1.0);
-              pango_cairo_show_layout (cr, pango);
+              if (label != NULL)
+                {
+                  cairo_move_to (cr, left + LABEL_PAD, y + floor ((PYR_FLAME_GRAPH_ROW_HEIGHT - 1 - text_height) / 2.0));
+                  cairo_set_source_rgba (cr, text.r, text.g, text.b, dimmed ? 0.55 : 1.0);
+                  pango_cairo_show_layout (cr, label);
+                }
             }
         }
     }
 
-  g_hash_table_unref (module_colours);
+  cairo_restore (cr);
 }
 
 static void
@@ -591,6 +752,8 @@ pyr_flame_graph_set_tree (PyrFlameGraph *self,
 
   g_clear_pointer (&self->tree, pyr_flame_tree_unref);
   g_clear_pointer (&self->search_match, g_free);
+  g_clear_pointer (&self->colours, g_free);
+  g_hash_table_remove_all (self->labels);
   self->tree = tree ? pyr_flame_tree_ref (tree) : NULL;
   self->zoom_node = 0;
   self->selected_node = PYR_ID_NONE;
@@ -1187,6 +1350,9 @@ pyr_flame_graph_finalize (GObject *object)
   g_clear_pointer (&self->layout, pyr_flame_layout_free);
   g_clear_pointer (&self->search_match, g_free);
   g_clear_pointer (&self->highlighted, g_hash_table_unref);
+  g_clear_pointer (&self->labels, g_hash_table_unref);
+  g_clear_pointer (&self->label_font, pango_font_description_free);
+  g_free (self->colours);
   g_array_unref (self->history);
 
   G_OBJECT_CLASS (pyr_flame_graph_parent_class)->finalize (object);
@@ -1365,6 +1531,7 @@ pyr_flame_graph_init (PyrFlameGraph *self)
 
   self->selected_node = PYR_ID_NONE;
   self->history = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->labels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Flame graph benchmark: a generated 1,000,000-sample profile about 40 frames
+ * deep (the same Markov walk as bench/gen-profile.py: every sample pops a few
+ * frames of the previous stack and pushes new ones, so there are millions of
+ * distinct stacks — a harder tree than real recordings). Prints a table:
+ *
+ *   tree build, layout of the whole profile and after zooms (goal ≤ 50 ms),
+ *   drawing a 1920×1080 view with cairo (goal ≤ 8 ms per frame).
+ *
+ * Needs a display for the widget (run under Xvfb). Options: --samples N, --runs N.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "pyr-flame-graph.h"
+
+#define N_FUNCTIONS 5000
+#define N_FILES     400
+#define MEAN_DEPTH  40
+#define WIDTH       1920
+#define HEIGHT      1080
+
+static double
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000.0;
+}
+
+/* CPU time of this thread: on a busy machine wall time mostly measures the other processes. */
+static double
+cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v,
+        guint   n)
+{
+  qsort (v, n, sizeof (double), (int (*) (const void *, const void *)) compare_double);
+  return v[n / 2];
+}
+
+static double
+gauss (GRand *rand)
+{
+  double u = g_rand_double (rand), v = g_rand_double (rand);
+  return sqrt (-2 * log (MAX (u, 1e-12))) * cos (2 * G_PI * v);
+}
+
+static PyrProfile *
+generate (guint n_samples)
+{
+  PyrProfile *profile = pyr_profile_new ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
+  static const char *const names[] = { "run", "handle", "compute", "_inner", "visit", "parse",
+                                       "load", "__call__", "<lambda>", "step", "apply", "dispatch" };
+  guint32 frames[N_FUNCTIONS];
+  guint32 callees[N_FUNCTIONS][6];
+  guint n_callees[N_FUNCTIONS];
+  guint32 stack[128];
+  guint32 nodes[128];
+  guint depth = 1;
+  guint32 thread;
+
+  for (guint i = 0; i < N_FUNCTIONS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s_%u", names[g_rand_int_range (rand, 0, G_N_ELEMENTS (names))], i);
+      guint f = g_rand_int_range (rand, 0, N_FILES);
+      g_autofree char *file = g_strdup_printf ("/usr/lib/python3.12/site-packages/pkg%u/module_%u.py", f % 37, f);
+
+      frames[i] = pyr_profile_intern_frame (profile,
+                                            pyr_profile_intern_string (profile, name, -1),
+                                            pyr_profile_intern_string (profile, file, -1),
+                                            g_rand_int_range (rand, 1, 2000), PYR_FRAME_PYTHON);
+      n_callees[i] = g_rand_int_range (rand, 1, 7);
+      for (guint c = 0; c < n_callees[i]; c++)
+        {
+          /* popular callees are shared, Zipf-like */
+          if (g_rand_double (rand) < 0.3)
+            callees[i][c] = MIN ((guint) (3 * pow (1 - g_rand_double (rand), -1 / 1.1)), N_FUNCTIONS - 1);
+          else
+            callees[i][c] = g_rand_int_range (rand, 0, N_FUNCTIONS);
+        }
+    }
+
+  thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
+  stack[0] = 0;
+  nodes[0] = pyr_profile_intern_stack (profile, PYR_STACK_ROOT, frames[0]);
+  for (guint s = 0; s < n_samples; s++)
+    {
+      guint pops = MIN (depth - 1, (guint) (-3.0 * log (1 - g_rand_double (rand))));
+      int target = (int) (MEAN_DEPTH + 6 * gauss (rand));
+      guint want = CLAMP (target, 2, 120);
+
+      depth -= pops;
+      while (depth < want)
+        {
+          guint32 top = stack[depth - 1];
+
+          stack[depth] = callees[top][g_rand_int_range (rand, 0, n_callees[top])];
+          nodes[depth] = pyr_profile_intern_stack (profile, nodes[depth - 1], frames[stack[depth]]);
+          depth++;
+        }
+      depth = want;
+      pyr_profile_append_sample (profile, s * 10000000ll, thread, nodes[depth - 1], 1, 0);
+    }
+  return profile;
+}
+
+static gboolean
+layout_ready (PyrFlameGraph *graph)
+{
+  PyrFlameLayout *layout = pyr_flame_graph_get_layout (graph);
+
+  return !pyr_flame_graph_get_layout_pending (graph) && layout != NULL &&
+         (int) layout->width_px == gtk_widget_get_width (GTK_WIDGET (graph));
+}
+
+static void
+wait_layout (PyrFlameGraph *graph)
+{
+  double start = now_ms ();
+
+  while (!layout_ready (graph) && now_ms () - start < 30000)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static const char *
+time_draw (PyrFlameGraph *graph,
+           guint          runs,
+           gboolean       through_snapshot)
+{
+  static char result[64];
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+  g_autofree double *times = g_new (double, runs);
+  g_autofree double *cpu = g_new (double, runs);
+
+  for (guint i = 0; i < runs; i++)
+    {
+      cairo_t *cr = cairo_create (surface);
+      double start = now_ms ();
+      double cpu_start = cpu_ms ();
+
+      if (through_snapshot)
+        {
+          /* what GSK's cairo renderer does with the widget's node each frame */
+          GtkSnapshot *snapshot = gtk_snapshot_new ();
+          GskRenderNode *node;
+
+          GTK_WIDGET_GET_CLASS (graph)->snapshot (GTK_WIDGET (graph), snapshot);
+          node = gtk_snapshot_free_to_node (snapshot);
+          if (node != NULL)
+            {
+              gsk_render_node_draw (node, cr);
+              gsk_render_node_unref (node);
+            }
+        }
+      else
+        pyr_flame_graph_draw (graph, cr, WIDTH, HEIGHT, 0);
+      cairo_surface_flush (surface);
+      times[i] = now_ms () - start;
+      cpu[i] = cpu_ms () - cpu_start;
+      cairo_destroy (cr);
+    }
+  if (g_getenv ("BENCH_FLAME_PNG"))
+    cairo_surface_write_to_png (surface, g_getenv ("BENCH_FLAME_PNG"));
+  cairo_surface_destroy (surface);
+  g_snprintf (result, sizeof result, "%.2f | %.2f", median (times, runs), median (cpu, runs));
+  return result;
+}
+
+static guint32
+widest_at_depth (PyrFlameTree *tree,
+                 guint         depth)
+{
+  guint32 node = 0;
+
+  for (guint d = 0; d < depth; d++)
+    {
+      guint n;
+      const guint32 *children = pyr_flame_tree_get_children (tree, node, &n);
+
+      if (n == 0)
+        break;
+      node = children[0];
+    }
+  return node;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(PyrProfile) profile = NULL;
+  g_autoptr(PyrFlameTree) tree = NULL;
+  PyrFlameGraph *graph;
+  GtkWidget *window, *scrolled;
+  guint n_samples = 1000000;
+  guint runs = 15;
+  double t0, t_gen, t_tree;
+  static const guint zoom_depths[] = { 0, 1, 3, 8, 20 };
+
+  for (int i = 1; i + 1 < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--samples"))
+        n_samples = atoi (argv[++i]);
+      else if (g_str_equal (argv[i], "--runs"))
+        runs = MAX (atoi (argv[++i]), 1);
+    }
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_printerr ("bench-flame needs a display: run it under Xvfb\n");
+      return 77;
+    }
+
+  gtk_init ();
+  adw_init ();
+
+  t0 = now_ms ();
+  profile = generate (n_samples);
+  t_gen = now_ms () - t0;
+
+  t0 = now_ms ();
+  tree = pyr_flame_tree_new (profile, NULL, NULL);
+  t_tree = now_ms () - t0;
+
+  g_print ("profile: %u samples, %u stack nodes, deepest %u, %u frames\n",
+           pyr_profile_get_n_samples (profile), pyr_profile_get_n_stack_nodes (profile),
+           pyr_flame_tree_get_max_depth (tree), pyr_profile_get_n_frames (profile));
+  g_print ("\n| step | wall (ms) | CPU (ms) | goal (ms) |\n|---|---:|---:|---|\n");
+  g_print ("| generate the profile | %.0f | | — |\n", t_gen);
+  g_print ("| build the merged tree (once per profile or filter, worker thread) | %.0f | | — |\n", t_tree);
+
+  for (guint z = 0; z < G_N_ELEMENTS (zoom_depths); z++)
+    {
+      guint32 node = widest_at_depth (tree, zoom_depths[z]);
+      g_autofree double *times = g_new (double, runs);
+      g_autofree double *cpu = g_new (double, runs);
+      guint n_rects = 0;
+
+      for (guint r = 0; r < runs; r++)
+        {
+          PyrFlameLayout *layout;
+
+          double c0 = cpu_ms ();
+
+          t0 = now_ms ();
+          layout = pyr_flame_layout_compute (tree, node, WIDTH);
+          times[r] = now_ms () - t0;
+          cpu[r] = cpu_ms () - c0;
+          n_rects = layout->n_rects;
+          pyr_flame_layout_free (layout);
+        }
+      g_print ("| layout, zoomed to depth %u (%.1f%% of samples), %u rects | %.2f | %.2f | ≤ 50 |\n",
+               pyr_flame_tree_get_depth (tree, node),
+               100 * pyr_flame_tree_get_total (tree, node) / pyr_flame_tree_get_total (tree, 0),
+               n_rects, median (times, runs), median (cpu, runs));
+    }
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), WIDTH, HEIGHT);
+  gtk_window_set_decorated (GTK_WINDOW (window), FALSE);
+  scrolled = gtk_scrolled_window_new ();
+  graph = PYR_FLAME_GRAPH (pyr_flame_graph_new ());
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (graph));
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_present (GTK_WINDOW (window));
+  pyr_flame_graph_set_tree (graph, tree);
+  wait_layout (graph);
+
+  g_print ("| draw %d×%d, whole profile (pyr_flame_graph_draw) | %s | ≤ 8 |\n",
+           gtk_widget_get_width (GTK_WIDGET (graph)), HEIGHT, time_draw (graph, runs * 2, FALSE));
+  g_print ("| draw %d×%d, whole profile (snapshot → cairo render node) | %s | ≤ 8 |\n",
+           gtk_widget_get_width (GTK_WIDGET (graph)), HEIGHT, time_draw (graph, runs * 2, TRUE));
+
+  pyr_flame_graph_zoom_to (graph, widest_at_depth (tree, 3));
+  wait_layout (graph);
+  g_print ("| draw %d×%d, zoomed to depth 3 (snapshot → cairo render node) | %s | ≤ 8 |\n",
+           gtk_widget_get_width (GTK_WIDGET (graph)), HEIGHT, time_draw (graph, runs * 2, TRUE));
+
+  pyr_flame_graph_set_search (graph, "compute", FALSE, NULL);
+  {
+    double c0 = cpu_ms ();
+
+    t0 = now_ms ();
+    pyr_flame_graph_set_search (graph, "parse", FALSE, NULL);
+    g_print ("| search \"parse\" over the whole tree (main thread) | %.2f | %.2f | ≤ 16 |\n",
+             now_ms () - t0, cpu_ms () - c0);
+  }
+  g_print ("| draw with the search highlighted (snapshot → cairo render node) | %s | ≤ 8 |\n",
+           time_draw (graph, runs * 2, TRUE));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  return 0;
+}
