@@ -1449,6 +1449,49 @@ append_double (GString *out,
   g_string_append (out, buf);
 }
 
+static inline void
+append_uint (GString *out,
+             guint64  value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+
+  do
+    *--p = '0' + value % 10;
+  while ((value /= 10) != 0);
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+/* append_double() for a column whose values repeat (every py-spy weight is 1/rate) */
+typedef struct
+{
+  double value;
+  char   text[G_ASCII_DTOSTR_BUF_SIZE];
+  gsize  len;
+} DoubleCache;
+
+static void
+append_double_cached (GString     *out,
+                      DoubleCache *cache,
+                      double       value)
+{
+  if (cache->len == 0 || cache->value != value || signbit (cache->value) != signbit (value))
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      append_double (text, value);
+      if (text->len >= sizeof cache->text)
+        {
+          g_string_append_len (out, text->str, text->len);
+          return;
+        }
+      memcpy (cache->text, text->str, text->len);
+      cache->len = text->len;
+      cache->value = value;
+    }
+  g_string_append_len (out, cache->text, cache->len);
+}
+
 static const char *
 export_unit (PyrProfile *profile)
 {
@@ -1477,6 +1520,7 @@ pyr_speedscope_export (PyrProfile     *profile,
   g_autofree char *name = NULL;
   g_autofree char *active = NULL;
   Writer w = { out, cancellable, buf };
+  DoubleCache weight_text = { 0 };
   const char *unit = export_unit (profile);
   guint n_samples, n_frames, n_threads, n_profiles;
   guint active_index = 0;
@@ -1610,7 +1654,7 @@ pyr_speedscope_export (PyrProfile     *profile,
                 {
                   if (d != stack->len)
                     g_string_append_c (last_stack, ',');
-                  g_string_append_printf (last_stack, "%u", g_array_index (stack, guint32, d - 1));
+                  append_uint (last_stack, g_array_index (stack, guint32, d - 1));
                 }
               g_string_append_c (last_stack, ']');
               last_node = node;
@@ -1626,7 +1670,9 @@ pyr_speedscope_export (PyrProfile     *profile,
         {
           if (i > 0)
             g_string_append_c (buf, ',');
-          append_double (buf, pyr_profile_get_sample_weight (profile, g_array_index (indices, guint, i)));
+          append_double_cached (buf, &weight_text,
+                                pyr_profile_get_sample_weight (profile,
+                                                               g_array_index (indices, guint, i)));
           if (!writer_maybe_flush (&w, error))
             return FALSE;
         }
