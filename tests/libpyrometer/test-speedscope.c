@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pyr-json-reader.h"
+#include "pyr-profile-loader.h"
 #include "pyr-speedscope.h"
 
 #define SCHEMA "\"$schema\":\"https://www.speedscope.app/file-format-schema.json\""
@@ -1005,6 +1006,47 @@ test_shared_text_prefixes (void)
                    "0:f1;f2=1 0:f1;f2;f3=1 0:f1;f2;f3=1 0:f1;f2;f3=1 0:f12=1 0:f1=1 0:f1;f2;f3=1");
 }
 
+static GBytes *
+gzip_bytes (const char *data,
+            gsize       len)
+{
+  g_autoptr(GZlibCompressor) gz = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (mem, G_CONVERTER (gz));
+
+  g_assert_true (g_output_stream_write_all (out, data, len, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
+static void
+test_loader (void)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  contents = read_data_file ("0.6.0-two-sampled.speedscope.json", &len);
+
+  /* plain and gzipped, through the loader's detection and dispatch */
+  for (guint gz = 0; gz < 2; gz++)
+    {
+      g_autoptr(GBytes) bytes = gz ? gzip_bytes (contents, len) : g_bytes_new (contents, len);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PyrProfile) p = NULL;
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+      PyrFormat format = PYR_FORMAT_UNKNOWN;
+
+      p = pyr_profile_load_bytes (bytes, &format, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (format, ==, PYR_FORMAT_SPEEDSCOPE);
+      g_assert_cmpuint (pyr_profile_get_n_samples (p), ==, 10);
+      g_assert_cmpuint (pyr_profile_get_n_threads (p), ==, 2);
+      g_assert_true (pyr_format_can_export (PYR_FORMAT_SPEEDSCOPE));
+      g_assert_true (pyr_profile_export (p, PYR_FORMAT_SPEEDSCOPE, out, NULL, &error));
+      g_assert_no_error (error);
+    }
+}
+
 static void
 test_detect (void)
 {
@@ -1098,6 +1140,7 @@ main (int   argc,
   g_test_add_func ("/speedscope/progress", test_progress);
   g_test_add_func ("/speedscope/cancel", test_cancel);
   g_test_add_func ("/speedscope/detect", test_detect);
+  g_test_add_func ("/speedscope/loader", test_loader);
   g_test_add_func ("/speedscope/fuzz-regressions", test_fuzz_regressions);
 
   return g_test_run ();
