@@ -21,31 +21,33 @@ import random
 import sys
 
 
-def make_program(rng, n_frames, n_files):
+def make_program(rng, n_frames, n_files, chain):
     files = ["/usr/lib/python3.12/site-packages/pkg%d/module_%d.py" % (i % 37, i) for i in range(n_files)]
     frames = []
     for i in range(n_frames):
         name = rng.choice(["run", "handle", "compute", "_inner", "visit", "parse", "load",
                            "__call__", "<lambda>", "step", "apply", "dispatch", "<module>"])
         frames.append((f"{name}_{i}" if name[0] != "<" else name, files[rng.randrange(n_files)], rng.randrange(1, 2000)))
-    # each function calls a few others; popular callees are shared (Zipf-like)
+    # most functions always call the same one (framework chains), some branch:
+    # that keeps distinct stacks to tens of thousands per million samples, as in real recordings
     callees = []
     for _ in range(n_frames):
-        k = rng.randint(1, 6)
-        callees.append([min(int(rng.paretovariate(1.1) * 3), n_frames - 1) if rng.random() < 0.3
-                        else rng.randrange(n_frames) for _ in range(k)])
+        k = 1 if rng.random() < chain else rng.randint(2, 6)
+        callees.append([rng.randrange(n_frames) for _ in range(k)])
     return frames, callees
 
 
 def walk(rng, callees, n_frames, mean_depth=40):
-    stack = [0]
+    stack = [rng.randrange(n_frames)]
     while True:
         pops = min(len(stack) - 1, int(rng.expovariate(1 / 3.0)))
         if pops:
             del stack[-pops:]
         target = max(2, int(rng.gauss(mean_depth, 6)))
         while len(stack) < target:
-            stack.append(rng.choice(callees[stack[-1]]))
+            options = callees[stack[-1]]
+            u = rng.random()
+            stack.append(options[int(len(options) * u * u)])  # earlier callees are hotter
         while len(stack) > target:
             stack.pop()
         yield stack
@@ -114,11 +116,13 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--rate", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--chain", type=float, default=0.85,
+                    help="share of functions that always call the same callee (lower: more distinct stacks)")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
-    frames, callees = make_program(rng, args.frames, args.files)
+    frames, callees = make_program(rng, args.frames, args.files, args.chain)
     size = int(args.size_mb * 1e6)
     out = sys.stdout if args.output == "-" else open(args.output, "w", buffering=1 << 20)
     if args.format == "speedscope":
