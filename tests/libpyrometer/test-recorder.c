@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pyr-function-table.h"
+#include "pyr-profile-loader.h"
+#include "pyr-recorder.h"
+
+/* A target whose hot function and file are known; it prints "ready" once it spins. */
+static const char target_source[] =
+  "import sys, time\n"
+  "def hot_spin(deadline):\n"
+  "    n = 0\n"
+  "    while time.monotonic() < deadline:\n"
+  "        n += 1\n"
+  "    return n\n"
+  "def main():\n"
+  "    print('ready', flush=True)\n"
+  "    hot_spin(time.monotonic() + float(sys.argv[1]))\n"
+  "main()\n"
+  "sys.exit(int(sys.argv[2]) if len(sys.argv) > 2 else 0)\n";
+
+typedef struct
+{
+  char        *dir;
+  char        *script;
+  const char  *python;
+} Fixture;
+
+typedef struct
+{
+  PyrRecorder *recorder;
+  gboolean     done;
+  GError      *error;
+  guint        n_updates;
+  guint        live_samples;   /* samples seen while still recording */
+  GString     *output;
+} Run;
+
+static const char *
+find_python (void)
+{
+  static const char *candidates[] = { "/usr/bin/python3.11", "/usr/bin/python3" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_EXECUTABLE))
+      return candidates[i];
+  return NULL;
+}
+
+static void
+fixture_setup (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fx->python = find_python ();
+  fx->dir = g_dir_make_tmp ("pyr-recorder-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->script = g_build_filename (fx->dir, "spin_target.py", NULL);
+  g_file_set_contents (fx->script, target_source, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  data)
+{
+  remove_tree (fx->dir);
+  g_free (fx->dir);
+  g_free (fx->script);
+}
+
+static gboolean
+skip_without_python (Fixture *fx)
+{
+  if (fx->python == NULL)
+    {
+      g_test_skip ("no /usr/bin/python3.11 or /usr/bin/python3 to record");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_updated (PyrRecorder *recorder,
+            Run         *run)
+{
+  run->n_updates++;
+  if (pyr_recorder_get_state (recorder) == PYR_RECORDER_STATE_RECORDING && run->live_samples == 0)
+    run->live_samples = pyr_recorder_get_n_samples (recorder);
+}
+
+static void
+on_output (PyrRecorder *recorder,
+           GBytes      *bytes,
+           Run         *run)
+{
+  g_string_append_len (run->output, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes));
+}
+
+static void
+on_waited (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Run *run = data;
+
+  pyr_recorder_wait_finish (PYR_RECORDER (source), result, &run->error);
+  run->done = TRUE;
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  g_error ("the recording did not end in time");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_init (Run         *run,
+          PyrRecorder *recorder)
+{
+  run->recorder = recorder;
+  run->output = g_string_new (NULL);
+  g_signal_connect (recorder, "updated", G_CALLBACK (on_updated), run);
+  g_signal_connect (recorder, "output", G_CALLBACK (on_output), run);
+}
+
+static void
+run_clear (Run *run)
+{
+  g_signal_handlers_disconnect_by_data (run->recorder, run);
+  g_clear_error (&run->error);
+  g_string_free (run->output, TRUE);
+}
+
+static void
+run_wait (Run *run)
+{
+  guint deadline = g_timeout_add_seconds (60, on_deadline, NULL);
+
+  pyr_recorder_wait_async (run->recorder, NULL, on_waited, run);
+  while (!run->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (deadline);
+}
+
+static gboolean
+on_quit_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for a while (the recorder works on it). */
+static void
+spin_main_loop (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_quit_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A target running the script for `seconds`, ready (spinning) when this returns. */
+static GSubprocess *
+start_target (Fixture    *fx,
+              const char *seconds)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *target;
+
+  target = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, fx->python, fx->script, seconds, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (target));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+  return target;
+}
+
+static gint64
+target_pid (GSubprocess *target)
+{
+  return g_ascii_strtoll (g_subprocess_get_identifier (target), NULL, 10);
+}
+
+/* Self weight of the hottest function, and its name. */
+static char *
+hottest_function (PyrProfile *profile,
+                  double     *share)
+{
+  g_autoptr(PyrCallTree) tree = pyr_call_tree_new (profile, NULL, PYR_CALL_TREE_MERGED, NULL, NULL);
+  g_autoptr(PyrFunctionTable) table = pyr_function_table_new (tree, PYR_FUNCTION_TABLE_BY_FUNCTION);
+  g_autofree guint32 *order = NULL;
+  guint n = 0;
+  guint32 frame;
+
+  order = pyr_function_table_get_sorted (table, PYR_FUNCTION_TABLE_SORT_SELF, &n);
+  if (n == 0)
+    return NULL;
+  frame = pyr_function_table_get_frame (table, order[0]);
+  *share = pyr_function_table_get_self (table, order[0]) / pyr_function_table_get_total_weight (table);
+  return g_strdup (pyr_profile_get_string (profile, pyr_profile_get_frame_name (profile, frame)));
+}
+
+static guint
+reimported_samples (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrProfile) profile = pyr_profile_load_file (file, NULL, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return pyr_profile_get_n_samples (profile);
+}
+
+static void
+test_launch_live (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *recording = g_build_filename (fx->dir, "launch.pyrometer", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (recording);
+  g_autofree char *hot = NULL;
+  PyrProfile *profile;
+  double share = 0;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, fx->script, "1.5", "3", NULL });
+  pyr_recorder_set_rate (recorder, 200);
+  pyr_recorder_set_output_file (recorder, file);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_RECORDING);
+  run_wait (&run);
+
+  g_assert_no_error (run.error);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FINISHED);
+  /* samples arrived while the program ran, not only at the end */
+  g_assert_cmpuint (run.live_samples, >, 0);
+  g_assert_cmpuint (run.n_updates, >=, 3);
+  /* the command's own exit status comes through */
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, 3);
+  g_assert_true (g_str_has_prefix (run.output->str, "ready"));
+
+  profile = pyr_recorder_get_profile (recorder);
+  g_assert_cmpuint (pyr_profile_get_n_samples (profile), ==, pyr_recorder_get_n_samples (recorder));
+  g_assert_cmpuint (pyr_profile_get_n_samples (profile), >, 100);
+  hot = hottest_function (profile, &share);
+  g_assert_cmpstr (hot, ==, "hot_spin");
+  g_assert_cmpfloat (share, >, 0.5);
+  g_assert_cmpfloat (pyr_recorder_get_achieved_rate (recorder), >, 100);
+
+  /* the file is the stream as it arrived: it loads to the same samples */
+  g_assert_cmpuint (reimported_samples (recording), ==, pyr_profile_get_n_samples (profile));
+  run_clear (&run);
+}
+
+static void
+test_attach_stop (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GSubprocess) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *recording = g_build_filename (fx->dir, "attach.pyrometer", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (recording);
+  g_autofree char *hot = NULL;
+  g_autofree char *end_reason = NULL;
+  double share = 0;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  target = start_target (fx, "60");
+  pyr_recorder_set_pid (recorder, target_pid (target));
+  pyr_recorder_set_output_file (recorder, file);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  spin_main_loop (1000);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
+  pyr_recorder_stop (recorder);
+  run_wait (&run);
+
+  g_assert_no_error (run.error);
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, -1);
+  hot = hottest_function (pyr_recorder_get_profile (recorder), &share);
+  g_assert_cmpstr (hot, ==, "hot_spin");
+  end_reason = pyr_profile_dup_metadata (pyr_recorder_get_profile (recorder), "end-reason");
+  g_assert_cmpstr (end_reason, ==, "signal");
+  g_assert_cmpuint (reimported_samples (recording), ==, pyr_recorder_get_n_samples (recorder));
+
+  /* the target was left running */
+  g_assert_cmpint (kill ((pid_t) target_pid (target), 0), ==, 0);
+  g_subprocess_force_exit (target);
+  g_subprocess_wait (target, NULL, NULL);
+  run_clear (&run);
+}
+
+static void
+test_target_killed (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GSubprocess) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *recording = g_build_filename (fx->dir, "killed-target.pyrometer", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (recording);
+  g_autofree char *end_reason = NULL;
+  guint before;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  target = start_target (fx, "60");
+  pyr_recorder_set_pid (recorder, target_pid (target));
+  pyr_recorder_set_output_file (recorder, file);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  spin_main_loop (800);
+  before = pyr_recorder_get_n_samples (recorder);
+  g_assert_cmpuint (before, >, 0);
+  g_subprocess_force_exit (target);
+  run_wait (&run);
+
+  /* the target's exit ends the recording; nothing recorded is lost */
+  g_assert_no_error (run.error);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >=, before);
+  end_reason = pyr_profile_dup_metadata (pyr_recorder_get_profile (recorder), "end-reason");
+  g_assert_cmpstr (end_reason, ==, "target-exited");
+  g_assert_cmpuint (reimported_samples (recording), ==, pyr_recorder_get_n_samples (recorder));
+  g_subprocess_wait (target, NULL, NULL);
+  run_clear (&run);
+}
+
+static void
+test_sampler_killed (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GSubprocess) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *recording = g_build_filename (fx->dir, "killed-sampler.pyrometer", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (recording);
+  guint before;
+  GPid sampler;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  target = start_target (fx, "60");
+  pyr_recorder_set_pid (recorder, target_pid (target));
+  pyr_recorder_set_output_file (recorder, file);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  spin_main_loop (800);
+  before = pyr_recorder_get_n_samples (recorder);
+  g_assert_cmpuint (before, >, 0);
+  sampler = pyr_recorder_get_sampler_pid (recorder);
+  g_assert_cmpint (sampler, >, 0);
+  g_assert_cmpint (kill (sampler, SIGKILL), ==, 0);
+  run_wait (&run);
+
+  g_assert_error (run.error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_SAMPLER_CRASHED);
+  g_assert_nonnull (strstr (run.error->message, "signal 9"));
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FAILED);
+  /* what arrived is kept, in the profile and in the file (a valid recording cut short) */
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >=, before);
+  g_assert_cmpuint (reimported_samples (recording), ==, pyr_recorder_get_n_samples (recorder));
+  /* the target goes on */
+  g_assert_cmpint (kill ((pid_t) target_pid (target), 0), ==, 0);
+  g_subprocess_force_exit (target);
+  g_subprocess_wait (target, NULL, NULL);
+  run_clear (&run);
+}
+
+/* Starts a recording expected to fail and returns its error. */
+static GError *
+record_expecting_error (PyrRecorder *recorder,
+                        Run         *run)
+{
+  g_autoptr(GError) error = NULL;
+
+  run_init (run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  run_wait (run);
+  g_assert_nonnull (run->error);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FAILED);
+  return g_error_copy (run->error);
+}
+
+static void
+test_no_such_process (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GSubprocess) gone = NULL;
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+  gint64 pid;
+
+  /* a pid that surely existed and is gone now */
+  gone = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  g_assert_no_error (error);
+  pid = target_pid (gone);
+  g_subprocess_wait (gone, NULL, &error);
+  g_assert_no_error (error);
+
+  pyr_recorder_set_pid (recorder, pid);
+  error = record_expecting_error (recorder, &run);
+  g_assert_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_NO_SUCH_PROCESS);
+  g_assert_nonnull (strstr (error->message, "process"));
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), ==, 0);
+  run_clear (&run);
+}
+
+static void
+test_not_python (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GSubprocess) sleeper = NULL;
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  sleeper = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "30", NULL);
+  g_assert_no_error (error);
+  pyr_recorder_set_pid (recorder, target_pid (sleeper));
+  error = record_expecting_error (recorder, &run);
+  g_assert_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_NOT_PYTHON);
+  g_assert_nonnull (strstr (error->message, "not running Python"));
+  g_subprocess_force_exit (sleeper);
+  g_subprocess_wait (sleeper, NULL, NULL);
+  run_clear (&run);
+}
+
+static void
+test_command_not_found (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  pyr_recorder_set_command (recorder, (const char *[]) { "/nonexistent/pyrometer-test-program", NULL });
+  error = record_expecting_error (recorder, &run);
+  g_assert_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_COMMAND_FAILED);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/pyrometer-test-program"));
+  run_clear (&run);
+}
+
+static char *
+write_script (const char *dir,
+              const char *name,
+              const char *body)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, body, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, 0755), ==, 0);
+  return path;
+}
+
+static void
+test_pkexec_dismissed (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bin = g_build_filename (fx->dir, "bin", NULL);
+  g_autofree char *args_file = g_build_filename (fx->dir, "pkexec-args", NULL);
+  g_autofree char *body = g_strdup_printf ("#!/bin/sh\n"
+                                           "printf '%%s\\n' \"$@\" > '%s'\n"
+                                           "exit 126\n", args_file);
+  g_autofree char *fake = NULL;
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autofree char *new_path = g_strdup_printf ("%s:%s", bin, old_path);
+  g_autofree char *args = NULL;
+  g_auto(GStrv) lines = NULL;
+  char pid_text[32];
+  Run run = { 0 };
+
+  g_snprintf (pid_text, sizeof pid_text, "%d", (int) getpid ());
+  g_assert_cmpint (g_mkdir (bin, 0755), ==, 0);
+  fake = write_script (bin, "pkexec", body);
+  g_setenv ("PATH", new_path, TRUE);
+
+  pyr_recorder_set_pid (recorder, getpid ());
+  pyr_recorder_set_privileged (recorder, TRUE);
+  error = record_expecting_error (recorder, &run);
+  g_setenv ("PATH", old_path, TRUE);
+
+  g_assert_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_AUTHORIZATION_DISMISSED);
+  g_assert_nonnull (strstr (error->message, "Authorisation was dismissed"));
+  /* pkexec was asked to run the sampler on this process */
+  g_file_get_contents (args_file, &args, NULL, NULL);
+  g_assert_nonnull (args);
+  lines = g_strsplit (args, "\n", -1);
+  g_assert_true (g_str_has_suffix (lines[0], "/pyrometer-sampler"));
+  g_assert_true (g_strv_contains ((const char * const *) lines, "--pid"));
+  g_assert_true (g_strv_contains ((const char * const *) lines, pid_text));
+  run_clear (&run);
+}
+
+static void
+test_flatpak_spawn (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bin = g_build_filename (fx->dir, "bin", NULL);
+  g_autofree char *app = g_build_filename (fx->dir, "app", NULL);
+  g_autofree char *app_bin = g_build_filename (app, "bin", NULL);
+  g_autofree char *host_sampler = g_build_filename (app_bin, "pyrometer-sampler", NULL);
+  g_autofree char *info = g_build_filename (fx->dir, "flatpak-info", NULL);
+  g_autofree char *info_text = g_strdup_printf ("[Application]\nname=io.github.pyrometer.Pyrometer\n\n"
+                                                "[Instance]\napp-path=%s\n", app);
+  g_autofree char *args_file = g_build_filename (fx->dir, "flatpak-spawn-args", NULL);
+  /* records its arguments, drops its own options, runs the rest (the host is this machine) */
+  g_autofree char *body = g_strdup_printf ("#!/bin/sh\n"
+                                           "printf '%%s\\n' \"$@\" > '%s'\n"
+                                           "while [ $# -gt 0 ]; do\n"
+                                           "  case \"$1\" in --*) shift ;; *) break ;; esac\n"
+                                           "done\n"
+                                           "exec \"$@\"\n", args_file);
+  g_autofree char *real_sampler = NULL;
+  g_autofree char *fake = NULL;
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autofree char *new_path = g_strdup_printf ("%s:%s", bin, old_path);
+  g_autofree char *args = NULL;
+  g_auto(GStrv) lines = NULL;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  real_sampler = pyr_sampler_find (&error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (bin, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (app_bin, 0755), ==, 0);
+  g_assert_cmpint (symlink (real_sampler, host_sampler), ==, 0);
+  g_file_set_contents (info, info_text, -1, &error);
+  g_assert_no_error (error);
+  fake = write_script (bin, "flatpak-spawn", body);
+
+  g_setenv ("PATH", new_path, TRUE);
+  g_setenv ("PYROMETER_FLATPAK_INFO", info, TRUE);
+  g_assert_true (pyr_sampler_in_flatpak (NULL));
+
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, fx->script, "0.8", NULL });
+  pyr_recorder_set_working_directory (recorder, fx->dir);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_setenv ("PATH", old_path, TRUE);
+  g_unsetenv ("PYROMETER_FLATPAK_INFO");
+  g_assert_no_error (error);
+  run_wait (&run);
+
+  g_assert_no_error (run.error);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
+  g_file_get_contents (args_file, &args, NULL, NULL);
+  g_assert_nonnull (args);
+  lines = g_strsplit (args, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "--host");
+  g_assert_true (g_strv_contains ((const char * const *) lines, host_sampler));
+  g_assert_nonnull (strstr (args, "--directory="));
+  g_assert_true (g_strv_contains ((const char * const *) lines, fx->script));
+  run_clear (&run);
+}
+
+static void
+test_exit_errors (void)
+{
+  struct
+  {
+    PyrSamplerExit exit;
+    int            code;   /* -1: no error */
+  } cases[] = {
+    { { .code = 0 }, -1 },
+    { { .code = 3, .pid = 42 }, PYR_RECORDER_ERROR_NO_SUCH_PROCESS },
+    { { .code = 4, .pid = 42 }, PYR_RECORDER_ERROR_PERMISSION_DENIED },
+    { { .code = 5, .pid = 42 }, PYR_RECORDER_ERROR_NOT_PYTHON },
+    { { .code = 6, .pid = 42, .sampler_stderr = "pyrometer-sampler: Python 3.7 is not supported\n" },
+      PYR_RECORDER_ERROR_UNSUPPORTED_VERSION },
+    { { .code = 7, .pid = 42 }, PYR_RECORDER_ERROR_TARGET_EXITED },
+    { { .code = 8, .stop_requested = TRUE }, -1 },
+    { { .code = 126, .privileged = TRUE }, PYR_RECORDER_ERROR_AUTHORIZATION_DISMISSED },
+    { { .code = 127, .privileged = TRUE }, PYR_RECORDER_ERROR_AUTHORIZATION_FAILED },
+    /* launch mode: the command's own failure is not the recorder's */
+    { { .code = 3, .launch = TRUE, .command = "python3" }, -1 },
+    { { .code = 127, .launch = TRUE, .command = "nope",
+        .sampler_stderr = "pyrometer-sampler: cannot run nope: No such file or directory\n" },
+      PYR_RECORDER_ERROR_COMMAND_FAILED },
+    { { .signaled = TRUE, .code = SIGKILL }, PYR_RECORDER_ERROR_SAMPLER_CRASHED },
+    { { .signaled = TRUE, .code = SIGKILL, .stop_requested = TRUE }, -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = pyr_sampler_exit_to_error (&cases[i].exit);
+
+      if (cases[i].code < 0)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, PYR_RECORDER_ERROR, cases[i].code);
+    }
+
+  {
+    PyrSamplerExit e = { .code = 4, .pid = 42 };
+    g_autoptr(GError) error = pyr_sampler_exit_to_error (&e);
+
+    /* the fix is in the message */
+    g_assert_nonnull (strstr (error->message, "process 42"));
+    g_assert_nonnull (strstr (error->message, "pkexec"));
+    g_assert_nonnull (strstr (error->message, "ptrace_scope"));
+    g_assert_nonnull (strstr (error->message, "SYS_PTRACE"));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/recorder/launch-live-samples-and-exit-status", test_launch_live);
+  ADD ("/recorder/attach-then-stop-leaves-target-running", test_attach_stop);
+  ADD ("/recorder/target-killed-keeps-data", test_target_killed);
+  ADD ("/recorder/sampler-killed-is-a-clear-error", test_sampler_killed);
+  ADD ("/recorder/no-such-process", test_no_such_process);
+  ADD ("/recorder/not-python", test_not_python);
+  ADD ("/recorder/command-not-found", test_command_not_found);
+  ADD ("/recorder/pkexec-dismissed", test_pkexec_dismissed);
+  ADD ("/recorder/flatpak-spawn-host", test_flatpak_spawn);
+#undef ADD
+  g_test_add_func ("/recorder/exit-status-errors", test_exit_errors);
+
+  return g_test_run ();
+}
