@@ -83,6 +83,7 @@ typedef struct
   gboolean         func_g;              /* <g class="func_g"> (flamegraph.pl 2013-2018) */
   gboolean         rounded_rects;       /* rx/ry: flamegraph.pl */
   gboolean         nothing_pruned;      /* our own export with min width 0 */
+  gboolean         oldest;              /* flamegraph.pl before 2013: titles in onmouseover */
   char            *units;
 } ImportState;
 
@@ -305,7 +306,7 @@ read_number_attr (PyrSvgScanner     *scanner,
   if (!parse_number (attr->value, attr->value_len, g_str_has_prefix (name, "fg:"), out, &is_percent) ||
       fabs (*out) > MAX_COUNT)
     {
-      g_autofree char *shown = g_strndup (attr->value, MIN (attr->value_len, 32));
+      g_autofree char *shown = g_utf8_make_valid (attr->value, MIN (attr->value_len, 32));
 
       pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_INVALID,
                                  _("the attribute %s=\"%s\" is not a usable number"), name, shown);
@@ -313,6 +314,56 @@ read_number_attr (PyrSvgScanner     *scanner,
     }
   if (percent != NULL)
     *percent = is_percent;
+  return TRUE;
+}
+
+static gboolean append_text  (PyrSvgScanner  *scanner,
+                              GString        *out,
+                              const char     *text,
+                              gsize           len,
+                              gboolean        is_cdata,
+                              GError        **error);
+static gboolean finish_title (ImportState    *state,
+                              PyrSvgScanner  *scanner,
+                              SvgFrame       *frame,
+                              GError        **error);
+
+static gboolean
+read_rect (ImportState       *state,
+           PyrSvgScanner     *scanner,
+           const PyrSvgAttr  *attrs,
+           guint              n_attrs,
+           SvgFrame          *frame,
+           GError           **error)
+{
+  gboolean x_percent = FALSE, w_percent = FALSE, unused;
+
+  if (!read_number_attr (scanner, attrs, n_attrs, "x", &frame->x, &x_percent, error) ||
+      !read_number_attr (scanner, attrs, n_attrs, "y", &frame->y, &unused, error) ||
+      !read_number_attr (scanner, attrs, n_attrs, "width", &frame->w, &w_percent, error) ||
+      !read_number_attr (scanner, attrs, n_attrs, "fg:x", &frame->fg_x, &unused, error) ||
+      !read_number_attr (scanner, attrs, n_attrs, "fg:w", &frame->fg_w, &unused, error))
+    return FALSE;
+
+  if (isnan (frame->x))
+    frame->x = 0;
+  if (isnan (frame->y))
+    frame->y = 0;
+  if (isnan (frame->w) || frame->w < 0 || x_percent != w_percent)
+    {
+      pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_INVALID,
+                                 _("a frame's rectangle has no usable width"));
+      return FALSE;
+    }
+  if ((!isnan (frame->fg_w) && frame->fg_w < 0) || (!isnan (frame->fg_x) && frame->fg_x < 0))
+    {
+      pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_INVALID,
+                                 _("a frame has a negative fg:x or fg:w"));
+      return FALSE;
+    }
+  frame->percent = x_percent;
+  if (!state->rounded_rects && find_attr (attrs, n_attrs, "rx") != NULL)
+    state->rounded_rects = TRUE;
   return TRUE;
 }
 
@@ -380,40 +431,36 @@ on_start_element (PyrSvgScanner     *scanner,
       break;
 
     case 4:
-      if (memcmp (name, "rect", 4) == 0 && state->n_groups > 0 &&
-          !state->groups[state->n_groups - 1].has_rect)
+      if (memcmp (name, "rect", 4) == 0)
         {
-          Group *group = &state->groups[state->n_groups - 1];
-          SvgFrame *frame = &group->frame;
-          gboolean x_percent = FALSE, w_percent = FALSE, unused;
+          const PyrSvgAttr *hover = NULL;
 
-          if (!read_number_attr (scanner, attrs, n_attrs, "x", &frame->x, &x_percent, error) ||
-              !read_number_attr (scanner, attrs, n_attrs, "y", &frame->y, &unused, error) ||
-              !read_number_attr (scanner, attrs, n_attrs, "width", &frame->w, &w_percent, error) ||
-              !read_number_attr (scanner, attrs, n_attrs, "fg:x", &frame->fg_x, &unused, error) ||
-              !read_number_attr (scanner, attrs, n_attrs, "fg:w", &frame->fg_w, &unused, error))
-            return FALSE;
+          /* flamegraph.pl before 2013: no groups, the title is in onmouseover="s('...')" */
+          if (state->n_groups == 0 || !state->groups[state->n_groups - 1].has_title)
+            hover = find_attr (attrs, n_attrs, "onmouseover");
+          if (hover != NULL && hover->value_len > 5 && memcmp (hover->value, "s('", 3) == 0 &&
+              memcmp (hover->value + hover->value_len - 2, "')", 2) == 0)
+            {
+              SvgFrame frame = { 0 };
 
-          if (isnan (frame->x))
-            frame->x = 0;
-          if (isnan (frame->y))
-            frame->y = 0;
-          if (isnan (frame->w) || frame->w < 0 || x_percent != w_percent)
-            {
-              pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_INVALID,
-                                         _("a frame's rectangle has no usable width"));
-              return FALSE;
+              frame.kind = -1;
+              frame.offset = pyr_svg_scanner_get_offset (scanner);
+              g_string_truncate (state->title, 0);
+              if (!read_rect (state, scanner, attrs, n_attrs, &frame, error) ||
+                  !append_text (scanner, state->title, hover->value + 3, hover->value_len - 5, FALSE, error) ||
+                  !finish_title (state, scanner, &frame, error))
+                return FALSE;
+              state->oldest = TRUE;
+              g_array_append_val (state->frames, frame);
             }
-          if ((!isnan (frame->fg_w) && frame->fg_w < 0) || (!isnan (frame->fg_x) && frame->fg_x < 0))
+          else if (state->n_groups > 0 && !state->groups[state->n_groups - 1].has_rect)
             {
-              pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_INVALID,
-                                         _("a frame has a negative fg:x or fg:w"));
-              return FALSE;
+              Group *group = &state->groups[state->n_groups - 1];
+
+              if (!read_rect (state, scanner, attrs, n_attrs, &group->frame, error))
+                return FALSE;
+              group->has_rect = TRUE;
             }
-          frame->percent = x_percent;
-          if (!state->rounded_rects && find_attr (attrs, n_attrs, "rx") != NULL)
-            state->rounded_rects = TRUE;
-          group->has_rect = TRUE;
         }
       else if (memcmp (name, "text", 4) == 0 && attr_is (attrs, n_attrs, "id", "title"))
         {
@@ -647,6 +694,36 @@ no_count:
   *units_len = 0;
 }
 
+/* The decoded title in state->title becomes the frame's label, count and delta. */
+static gboolean
+finish_title (ImportState    *state,
+              PyrSvgScanner  *scanner,
+              SvgFrame       *frame,
+              GError        **error)
+{
+  const char *units;
+  gsize label_len, units_len;
+
+  parse_title (state->title->str, state->title->len, &label_len, &frame->count,
+               &frame->delta, &units, &units_len);
+  if (isinf (frame->count))
+    {
+      pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_TOO_LARGE,
+                                 _("the sample count in a frame's title is too large"));
+      return FALSE;
+    }
+  if (label_len > G_MAXUINT32 / 2 || state->names->len > G_MAXUINT32 / 2)
+    {
+      pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_TOO_LARGE,
+                                 _("frame names take more than 2 GiB"));
+      return FALSE;
+    }
+  if (units != NULL && state->units == NULL)
+    state->units = g_strndup (units, units_len);
+  frame->label = intern_label (state, state->title->str, label_len);
+  return TRUE;
+}
+
 static gboolean
 on_end_element (PyrSvgScanner  *scanner,
                 const char     *name,
@@ -660,28 +737,10 @@ on_end_element (PyrSvgScanner  *scanner,
   if (kind == ELEMENT_TITLE)
     {
       Group *group = &state->groups[state->title_group];
-      SvgFrame *frame = &group->frame;
-      const char *units;
-      gsize label_len, units_len;
 
       state->title_group = -1;
-      parse_title (state->title->str, state->title->len, &label_len, &frame->count,
-                   &frame->delta, &units, &units_len);
-      if (isinf (frame->count))
-        {
-          pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_TOO_LARGE,
-                                     _("the sample count in a frame's title is too large"));
-          return FALSE;
-        }
-      if (label_len > G_MAXUINT32 / 2 || state->names->len > G_MAXUINT32 / 2)
-        {
-          pyr_svg_scanner_set_error (scanner, error, PYR_IMPORT_ERROR_TOO_LARGE,
-                                     _("frame names take more than 2 GiB"));
-          return FALSE;
-        }
-      if (units != NULL && state->units == NULL)
-        state->units = g_strndup (units, units_len);
-      frame->label = intern_label (state, state->title->str, label_len);
+      if (!finish_title (state, scanner, &group->frame, error))
+        return FALSE;
       group->has_title = TRUE;
     }
   else if (kind == ELEMENT_GROUP)
@@ -821,6 +880,8 @@ guess_generator (ImportState *state,
     return "inferno 0.8-0.10.3";
   if (state->func_g)
     return "flamegraph.pl 2013-2018";
+  if (state->oldest)
+    return "flamegraph.pl 2011-2013";
   if (state->frames_g && state->rounded_rects)
     return "flamegraph.pl 2018+";
   if (state->frames_g)

@@ -695,6 +695,38 @@ test_import_flamegraph_pl_2015 (void)
   g_assert_cmpfloat (*w, ==, 6);
 }
 
+/* flamegraph.pl before 2013: bare rects, the title only in onmouseover="s('...')" */
+static void
+test_import_flamegraph_pl_2011 (void)
+{
+  static const char svg[] =
+    "<?xml version=\"1.0\" standalone=\"no\"?>\n"
+    "<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n"
+    "<svg version=\"1.1\" width=\"1200\" height=\"114\" onload=\"init(evt)\" viewBox=\"0 0 1200 114\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+    "<rect x=\"0.0\" y=\"0\" width=\"1200.0\" height=\"114.0\" fill=\"url(#background)\"  />\n"
+    "<text text-anchor=\"middle\" x=\"600\" y=\"24\" font-size=\"17\" fill=\"rgb(0,0,0)\"  >Flame Graph</text>\n"
+    "<rect x=\"10.0\" y=\"65\" width=\"1180.0\" height=\"15.0\" fill=\"rgb(230,119,12)\" rx=\"2\" ry=\"2\" onmouseover=\"s('all samples (10 samples, 100%)')\" onmouseout=\"c()\" />\n"
+    "<rect x=\"10.0\" y=\"49\" width=\"708.0\" height=\"15.0\" fill=\"rgb(230,119,12)\" rx=\"2\" ry=\"2\" onmouseover=\"s('main (6 samples, 60.00%)')\" onmouseout=\"c()\" />\n"
+    "<text text-anchor=\"\" x=\"13.0\" y=\"59.5\" font-size=\"12\" fill=\"rgb(0,0,0)\"  >main</text>\n"
+    "<rect x=\"718.0\" y=\"49\" width=\"472.0\" height=\"15.0\" fill=\"rgb(230,119,12)\" rx=\"2\" ry=\"2\" onmouseover=\"s('&lt;other&gt; (4 samples, 40.00%)')\" onmouseout=\"c()\" />\n"
+    "<rect x=\"10.0\" y=\"33\" width=\"236.0\" height=\"15.0\" fill=\"rgb(230,119,12)\" rx=\"2\" ry=\"2\" onmouseover=\"s('leaf (2 samples, 20.00%)')\" onmouseout=\"c()\" />\n"
+    "</svg>\n";
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) seq = NULL;
+  g_autoptr(GHashTable) table = NULL;
+
+  g_assert_true (pyr_flamegraph_svg_import (profile, svg, sizeof svg - 1, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_metadata (profile, "generator", "flamegraph.pl 2011-2013");
+  seq = profile_sequence (profile);
+  table = sequence_table (seq);
+  g_assert_cmpuint (g_hash_table_size (table), ==, 3);
+  g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "main;leaf"), ==, 2);
+  g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "main"), ==, 4);
+  g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "<other>"), ==, 4);
+}
+
 /* ---- import: bad input ---- */
 
 static const char *
@@ -1324,6 +1356,53 @@ test_export_works_in_browser (void)
   g_assert_nonnull (strstr (dom, "RESULT width=100.0000% hidden=true Matched: 59.5% END"));
 }
 
+/* Every input the fuzzer ever broke the importer with: a clean error or a profile that
+ * exports and imports again (the harness's own checks, fuzz/svg/fuzz-svg.c). */
+static void
+test_import_fuzz_crashes (void)
+{
+  g_autofree char *dir_path = g_test_build_filename (G_TEST_DIST, "data", "svg", "crashes", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      g_autofree char *data = NULL;
+      g_autoptr(PyrProfile) profile = pyr_profile_new ();
+      g_autoptr(GError) error = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      n++;
+      if (!pyr_flamegraph_svg_import (profile, data, len, NULL, NULL, NULL, &error))
+        {
+          g_test_message ("%s: %s", name, error->message);
+          g_assert_true (error->domain == PYR_IMPORT_ERROR);
+          g_assert_true (g_utf8_validate (error->message, -1, NULL));
+        }
+      else
+        {
+          g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+          g_autoptr(GError) export_error = NULL;
+
+          if (pyr_flamegraph_svg_export (profile, out, NULL, &export_error))
+            {
+              g_autoptr(PyrProfile) again = NULL;
+
+              g_assert_true (g_output_stream_close (out, NULL, NULL));
+              again = reimport (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+            }
+          else
+            g_assert_error (export_error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_EMPTY);
+        }
+    }
+  g_assert_cmpuint (n, >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1342,6 +1421,7 @@ main (int   argc,
   g_test_add_func ("/svg/import/differential", test_import_differential);
   g_test_add_func ("/svg/import/inverted", test_import_inverted);
   g_test_add_func ("/svg/import/flamegraph-pl-2015", test_import_flamegraph_pl_2015);
+  g_test_add_func ("/svg/import/flamegraph-pl-2011", test_import_flamegraph_pl_2011);
   g_test_add_func ("/svg/import/bad-input", test_import_bad_input);
   g_test_add_func ("/svg/import/binary-noise", test_import_binary_noise);
   g_test_add_func ("/svg/import/deep-graph", test_import_deep_graph);
@@ -1356,6 +1436,7 @@ main (int   argc,
   g_test_add_func ("/svg/export/script-parses", test_export_script_parses);
   g_test_add_func ("/svg/export/deep-and-empty", test_export_deep_and_empty);
   g_test_add_func ("/svg/export/works-in-browser", test_export_works_in_browser);
+  g_test_add_func ("/svg/import/fuzz-crashes", test_import_fuzz_crashes);
 
   return g_test_run ();
 }
