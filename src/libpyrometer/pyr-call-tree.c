@@ -27,10 +27,9 @@ struct _PyrCallTree
   GArray          *frame;        /* guint32 */
   GArray          *self_weight;  /* double */
 
-  /* TIME_ORDER state, kept for updates */
-  GArray          *last_child;   /* guint32 */
-  guint32          prev_dnode;
-  guint32          prev_leaf;
+  /* TIME_ORDER state, kept for updates: per thread, the filtered-tree nodes of
+   * its last stack and the time-order nodes they were merged into */
+  GPtrArray       *cursors;      /* Cursor per thread id, or NULL */
 
   /* derived on build */
   double          *total;
@@ -40,7 +39,64 @@ struct _PyrCallTree
   guint            max_depth;
 };
 
+typedef struct
+{
+  GArray *dpath;   /* guint32 filtered-tree node per depth */
+  GArray *tpath;   /* guint32 time-order node per depth */
+} Cursor;
+
 G_DEFINE_FINAL_TYPE (PyrCallTree, pyr_call_tree, G_TYPE_OBJECT)
+
+static void
+cursor_free (gpointer data)
+{
+  Cursor *c = data;
+
+  if (c == NULL)
+    return;
+  g_array_unref (c->dpath);
+  g_array_unref (c->tpath);
+  g_free (c);
+}
+
+static GPtrArray *
+cursors_copy (GPtrArray *cursors)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func (cursor_free);
+
+  for (guint i = 0; i < cursors->len; i++)
+    {
+      Cursor *c = g_ptr_array_index (cursors, i);
+      Cursor *d = NULL;
+
+      if (c != NULL)
+        {
+          d = g_new0 (Cursor, 1);
+          d->dpath = g_array_copy (c->dpath);
+          d->tpath = g_array_copy (c->tpath);
+        }
+      g_ptr_array_add (copy, d);
+    }
+  return copy;
+}
+
+static Cursor *
+cursor_for_thread (GPtrArray *cursors,
+                   guint32    thread)
+{
+  Cursor *c;
+
+  while (cursors->len <= thread)
+    g_ptr_array_add (cursors, NULL);
+  if ((c = g_ptr_array_index (cursors, thread)) == NULL)
+    {
+      c = g_new0 (Cursor, 1);
+      c->dpath = g_array_new (FALSE, FALSE, sizeof (guint32));
+      c->tpath = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_ptr_array_index (cursors, thread) = c;
+    }
+  return c;
+}
 
 static void
 pyr_call_tree_dispose (GObject *object)
@@ -66,7 +122,7 @@ pyr_call_tree_finalize (GObject *object)
       g_clear_pointer (&self->frame, g_array_unref);
     }
   g_clear_pointer (&self->self_weight, g_array_unref);
-  g_clear_pointer (&self->last_child, g_array_unref);
+  g_clear_pointer (&self->cursors, g_ptr_array_unref);
   g_clear_pointer (&self->total, g_free);
   g_clear_pointer (&self->depth, g_free);
   g_clear_pointer (&self->first_child, g_free);
@@ -276,7 +332,10 @@ add_samples (PyrCallTree   *self,
 
           for (; i < len; i++)
             {
-              guint32 d, cur = 0;
+              Cursor *cur;
+              guint32 *dp, *tp, *path_nodes;
+              guint32 d, parent_t;
+              guint depth, k, first_new;
 
               if (!trivial && !pyr_stack_map_sample_passes (&self->map, base + i, times[i], threads[i], flags[i]))
                 continue;
@@ -285,36 +344,64 @@ add_samples (PyrCallTree   *self,
                 continue;
               self->n_passed++;
 
-              if (d != self->prev_dnode)
+              cur = cursor_for_thread (self->cursors, threads[i]);
+              if (d == 0)
                 {
-                  g_array_set_size (path, 0);
-                  for (guint32 m = d; m != 0; m = dparent[m])
-                    g_array_append_val (path, dframe[m]);
-                  for (guint k = path->len; k > 0; k--)
-                    {
-                      guint32 fr = g_array_index (path, guint32, k - 1);
-                      guint32 lc = g_array_index (self->last_child, guint32, cur);
-
-                      if (lc != PYR_ID_NONE && g_array_index (self->frame, guint32, lc) == fr)
-                        cur = lc;
-                      else
-                        {
-                          guint32 id = self->parent->len;
-                          guint32 none = PYR_ID_NONE;
-                          double zero = 0;
-
-                          g_array_append_val (self->parent, cur);
-                          g_array_append_val (self->frame, fr);
-                          g_array_append_val (self->last_child, none);
-                          g_array_append_val (self->self_weight, zero);
-                          g_array_index (self->last_child, guint32, cur) = id;
-                          cur = id;
-                        }
-                    }
-                  self->prev_dnode = d;
-                  self->prev_leaf = cur;
+                  /* an empty stack: the root's own time; the thread's chain ends */
+                  g_array_set_size (cur->dpath, 0);
+                  g_array_set_size (cur->tpath, 0);
+                  g_array_index (self->self_weight, double, 0) += weights[i];
+                  continue;
                 }
-              g_array_index (self->self_weight, double, self->prev_leaf) += weights[i];
+              if (cur->dpath->len > 0 && g_array_index (cur->dpath, guint32, cur->dpath->len - 1) == d)
+                {
+                  /* same stack as this thread's previous sample */
+                  g_array_index (self->self_weight, double, g_array_index (cur->tpath, guint32, cur->tpath->len - 1)) += weights[i];
+                  continue;
+                }
+
+              /* the new stack, leaf first, and how much of the thread's last one it keeps */
+              depth = 0;
+              for (guint32 m = d; m != 0; m = dparent[m])
+                {
+                  if (depth == path->len)
+                    g_array_set_size (path, MAX (64, path->len * 2));
+                  ((guint32 *) path->data)[depth++] = m;
+                }
+              path_nodes = (guint32 *) path->data;
+              dp = (guint32 *) cur->dpath->data;
+              for (k = 0; k < cur->dpath->len && k < depth && dp[k] == path_nodes[depth - 1 - k]; k++)
+                ;
+
+              g_array_set_size (cur->dpath, depth);
+              g_array_set_size (cur->tpath, depth);
+              dp = (guint32 *) cur->dpath->data;
+              tp = (guint32 *) cur->tpath->data;
+              parent_t = k > 0 ? tp[k - 1] : 0;
+
+              first_new = self->parent->len;
+              g_array_set_size (self->parent, first_new + (depth - k));
+              g_array_set_size (self->frame, first_new + (depth - k));
+              g_array_set_size (self->self_weight, first_new + (depth - k));
+              {
+                guint32 *tparent = (guint32 *) self->parent->data;
+                guint32 *tframe = (guint32 *) self->frame->data;
+                double *tself = (double *) self->self_weight->data;
+
+                for (guint j = k; j < depth; j++)
+                  {
+                    guint32 id = first_new + (j - k);
+                    guint32 dnode = path_nodes[depth - 1 - j];
+
+                    tparent[id] = parent_t;
+                    tframe[id] = dframe[dnode];
+                    tself[id] = 0;
+                    dp[j] = dnode;
+                    tp[j] = id;
+                    parent_t = id;
+                  }
+                tself[tp[depth - 1]] += weights[i];
+              }
             }
         }
     }
@@ -360,8 +447,6 @@ call_tree_new_empty (PyrProfile      *profile,
 
   self->profile = g_object_ref (profile);
   self->kind = kind;
-  self->prev_dnode = PYR_ID_NONE;
-  self->prev_leaf = PYR_ID_NONE;
   return self;
 }
 
@@ -403,10 +488,9 @@ pyr_call_tree_new (PyrProfile       *profile,
 
       self->parent = g_array_new (FALSE, FALSE, sizeof (guint32));
       self->frame = g_array_new (FALSE, FALSE, sizeof (guint32));
-      self->last_child = g_array_new (FALSE, FALSE, sizeof (guint32));
+      self->cursors = g_ptr_array_new_with_free_func (cursor_free);
       g_array_append_val (self->parent, none);
       g_array_append_val (self->frame, none);
-      g_array_append_val (self->last_child, none);
       g_array_append_val (self->self_weight, zero);
     }
 
@@ -454,9 +538,7 @@ pyr_call_tree_update (PyrCallTree   *previous,
     {
       self->parent = g_array_copy (previous->parent);
       self->frame = g_array_copy (previous->frame);
-      self->last_child = g_array_copy (previous->last_child);
-      self->prev_dnode = previous->prev_dnode;
-      self->prev_leaf = previous->prev_leaf;
+      self->cursors = cursors_copy (previous->cursors);
     }
 
   if (!add_samples (self, cancellable, error))

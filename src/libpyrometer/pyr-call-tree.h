@@ -12,8 +12,9 @@ G_BEGIN_DECLS
  *
  * - MERGED: top-down, equal stacks merged; children "left heavy" (by total,
  *   heaviest first).
- * - TIME_ORDER: top-down, children in time order; consecutive samples that
- *   share a prefix share its nodes (a flame chart).
+ * - TIME_ORDER: top-down, children in time order; a thread's consecutive
+ *   samples that share a prefix share its nodes (a flame chart). Each thread
+ *   continues its own chain; for one flame chart per thread, filter to one.
  * - BOTTOM_UP: inverted: roots are the functions that ran (self time), their
  *   children their callers. self of a node = weight of the stacks that are
  *   exactly that path reversed; total = the weight of stacks ending in it.
