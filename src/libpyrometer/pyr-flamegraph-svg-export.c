@@ -431,7 +431,7 @@ frame_color (const char *label,
       else if (delta < 0)
         r = fade, g = fade, b = 255;
       else
-        r = 240, g = 240, b = 240;
+        r = 215, g = 215, b = 215;
     }
   else if (kind == PYR_FRAME_THREAD || kind == PYR_FRAME_PROCESS)
     r = 190, g = 190, b = 200;
@@ -541,7 +541,7 @@ write_svg (Layout                         *layout,
     "</style>\n"
     "<rect x=\"0\" y=\"0\" width=\"100%%\" height=\"%u\" fill=\"url(#background)\"/>\n"
     "<text id=\"title\" x=\"50%%\" y=\"24\">",
-    width, height, width, height, differential ? "#eeeeee" : "#eeeeb0",
+    width, height, width, height, differential ? "#fafafa" : "#eeeeb0",
     FONT_SIZE, height);
   append_escaped (buf, title, -1);
   g_string_append_printf (buf,
