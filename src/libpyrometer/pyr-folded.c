@@ -350,6 +350,13 @@ import_line (Importer   *imp,
   imp->prev_len = stack_len;
   imp->prev_thread = thread;
 
+  if (node == PYR_STACK_ROOT)
+    {
+      /* only separators, e.g. ";; 3": no frame to charge */
+      skip_line (imp);
+      return;
+    }
+
   pyr_profile_append_sample (imp->profile, PYR_TIME_NONE, thread, node, weight, flags);
 }
 
@@ -516,7 +523,7 @@ append_weight (GString *out,
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-  if (weight == (double) (gint64) weight && weight < 9e15)
+  if (weight >= 0 && weight < 9e15 && weight == (double) (gint64) weight)
     {
       g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) weight);
       return;
@@ -526,6 +533,20 @@ append_weight (GString *out,
   if (g_ascii_strtod (buf, NULL) != weight)
     g_ascii_formatd (buf, sizeof buf, "%.17g", weight);
   g_string_append (out, buf);
+}
+
+static gboolean
+starts_like_bom (PyrProfile *profile,
+                 guint32     node)
+{
+  g_autofree char *label = NULL;
+  const guint8 *b;
+
+  while (pyr_profile_get_node_parent (profile, node) != PYR_STACK_ROOT)
+    node = pyr_profile_get_node_parent (profile, node);
+  label = pyr_profile_format_frame (profile, pyr_profile_get_node_frame (profile, node));
+  b = (const guint8 *) label;
+  return b[0] == 0xFE || b[0] == 0xFF || b[0] == 0xEF;
 }
 
 gboolean
@@ -540,6 +561,7 @@ pyr_folded_export (PyrProfile     *profile,
   g_autoptr(GString) buf = NULL;
   g_autoptr(GArray) path = NULL;
   gboolean ret = FALSE;
+  gboolean first = TRUE;
 
   g_return_val_if_fail (PYR_IS_PROFILE (profile), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
@@ -567,6 +589,12 @@ pyr_folded_export (PyrProfile     *profile,
     {
       if (weights[node] <= 0)
         continue;
+
+      /* a first frame whose bytes look like a byte order mark would make the
+       * file read back as UTF-16: put a comment line first */
+      if (first && starts_like_bom (profile, node))
+        g_string_append (buf, "# folded stacks\n");
+      first = FALSE;
 
       g_array_set_size (path, 0);
       for (guint32 n = node; n != PYR_STACK_ROOT; n = pyr_profile_get_node_parent (profile, n))

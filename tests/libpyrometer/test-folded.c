@@ -309,6 +309,81 @@ test_round_trip (void)
     g_assert_cmpfloat (weight_of (hq, key), ==, *(double *) value);
 }
 
+/* what the fuzzer checks, on every input it ever crashed on */
+static void
+test_fuzz_crashes (void)
+{
+  g_autofree char *dir_path = g_test_build_filename (G_TEST_DIST, "data", "folded", "crashes", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(PyrProfile) p = pyr_profile_new ();
+      g_autoptr(PyrProfile) q = pyr_profile_new ();
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+      g_autoptr(GError) error = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      n++;
+      if (!pyr_folded_import (p, contents, len, NULL, NULL, NULL, &error))
+        {
+          g_assert_nonnull (error);
+          continue;
+        }
+      g_assert_true (pyr_folded_export (p, out, NULL, NULL));
+      g_output_stream_close (out, NULL, NULL);
+      g_assert_true (pyr_folded_import (q, g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                        g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                        NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (pyr_profile_get_total_weight (q), ==, pyr_profile_get_total_weight (p));
+    }
+  g_assert_cmpuint (n, >, 0);
+}
+
+static void
+test_deep_and_huge (void)
+{
+  GString *deep = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrProfile) p = NULL;
+
+  /* 100,000 frames on one line: skipped (over the depth limit), a clean error */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (deep, "f;");
+  g_string_append (deep, "g 1\n");
+  p = import_string (deep->str, deep->len, &error);
+  g_assert_null (p);
+  g_assert_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* the same with a good line after it: imported, the deep one counted as skipped */
+  g_string_append (deep, "ok 2\n");
+  p = import_string (deep->str, deep->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p), ==, 2);
+  g_clear_object (&p);
+  g_string_free (deep, TRUE);
+
+  /* counts beyond 64 bits are doubles; beyond a double they are skipped */
+  p = import_string ("a 123456789012345678901234567890\nb 1e400\n", 42, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pyr_profile_get_n_samples (p), ==, 1);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p), >, 1e29);
+  g_clear_object (&p);
+
+  /* a stack of only separators has no frame to charge: skipped */
+  p = import_string ("a;b 3\n;; 2\n", 11, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p), ==, 3);
+}
+
 static void
 test_detect (void)
 {
@@ -337,6 +412,8 @@ main (int   argc,
   g_test_add_func ("/folded/errors", test_errors);
   g_test_add_func ("/folded/round-trip", test_round_trip);
   g_test_add_func ("/folded/detect", test_detect);
+  g_test_add_func ("/folded/fuzz-crashes", test_fuzz_crashes);
+  g_test_add_func ("/folded/deep-and-huge", test_deep_and_huge);
 
   return g_test_run ();
 }
