@@ -316,7 +316,11 @@ label_layout (PyrFlameGraph *self,
     {
       guint64 *k = g_new (guint64, 1);
 
-      full = gtk_widget_create_pango_layout (GTK_WIDGET (self), pyr_flame_tree_get_name (tree, node));
+      /* "func (file:line)" as py-spy writes it: eliding in the middle keeps function and line */
+      g_autofree char *text = node == 0 ? g_strdup (pyr_flame_tree_get_name (tree, node))
+                                        : pyr_profile_format_frame (pyr_flame_tree_get_profile (tree), frame);
+
+      full = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
       pango_layout_set_font_description (full, self->label_font);
       pango_layout_set_single_paragraph_mode (full, TRUE);
       *k = full_key;

@@ -86,6 +86,10 @@ row_number (PyrFunctionRow *row,
     case FIELD_TOTAL_PERCENT:
       return all > 0 ? 100 * pyr_function_table_get_total (row->table, row->function) / all : 0;
     case FIELD_SAMPLES:
+      /* Folded and SVG inputs carry counts as weights, one entry per distinct stack */
+      if (g_strcmp0 (pyr_profile_get_units (pyr_flame_tree_get_profile (pyr_function_table_get_tree (row->table))),
+                     "samples") == 0)
+        return pyr_function_table_get_total (row->table, row->function);
       return pyr_function_table_get_samples (row->table, row->function);
     case FIELD_LINK:
       return row->link_weight;
@@ -562,7 +566,6 @@ pyr_functions_view_init (PyrFunctionsView *self)
   self->callees_view = link_view (self, self->callees, _("Callees"));
 
   bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_box_set_homogeneous (GTK_BOX (bottom), TRUE);
   gtk_box_append (GTK_BOX (bottom), scrolled (GTK_WIDGET (self->callers_view)));
   gtk_box_append (GTK_BOX (bottom), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
   gtk_box_append (GTK_BOX (bottom), scrolled (GTK_WIDGET (self->callees_view)));

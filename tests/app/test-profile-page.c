@@ -529,6 +529,80 @@ test_command_line_files_open_in_tabs (void)
   close_window (PYR_WINDOW (window));
 }
 
+static GtkWidget *
+find_button_with_label (GtkWidget  *root,
+                        const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button_with_label (child, label)))
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_progress (gpointer data)
+{
+  PyrProfilePage *page = data;
+
+  return pyr_profile_page_get_progress (page) > 0 || pyr_profile_page_get_state (page) != PYR_PROFILE_PAGE_LOADING;
+}
+
+static gboolean
+no_pages (gpointer data)
+{
+  return adw_tab_view_get_n_pages (ADW_TAB_VIEW (data)) == 0;
+}
+
+static void
+test_big_file_shows_progress_and_cancels (void)
+{
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "pyrometer-test-big.folded", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GString) text = g_string_new (NULL);
+  PyrWindow *window = new_window ();
+  AdwTabView *view = pyr_window_get_tab_view (window);
+  PyrProfilePage *page;
+  GtkWidget *cancel;
+
+  /* ~40 MB of distinct 24-deep stacks: long enough to load that progress shows */
+  for (guint i = 0; i < 200000; i++)
+    {
+      for (guint d = 0; d < 24; d++)
+        g_string_append_printf (text, "%sfn_%u_%u", d ? ";" : "", d, (i >> (d % 12)) % 97);
+      g_string_append (text, " 1\n");
+    }
+  g_assert_true (g_file_set_contents (path, text->str, text->len, NULL));
+
+  pyr_window_open_files (window, &file, 1);
+  page = nth_page (window, 0);
+  g_assert_cmpint (pyr_profile_page_get_state (page), ==, PYR_PROFILE_PAGE_LOADING);
+  g_assert_true (adw_tab_page_get_loading (adw_tab_view_get_nth_page (view, 0)));
+  cancel = find_button_with_label (GTK_WIDGET (page), "_Cancel");
+  g_assert_nonnull (cancel);
+  g_assert_true (gtk_widget_is_visible (cancel));
+
+  wait_for (has_progress, page);
+  if (pyr_profile_page_get_state (page) == PYR_PROFILE_PAGE_LOADING)
+    {
+      g_assert_cmpfloat (pyr_profile_page_get_progress (page), >, 0);
+      g_assert_cmpfloat (pyr_profile_page_get_progress (page), <=, 1);
+      /* Cancel stops the import and closes its tab */
+      g_signal_emit_by_name (cancel, "clicked");
+      wait_for (no_pages, view);
+    }
+  else
+    g_test_message ("the file loaded before progress was seen; nothing to cancel");
+
+  g_unlink (path);
+  close_window (window);
+}
+
 /* Presses a key through the widget's own key bindings, as the keyboard would. */
 static void
 press_key (GtkWidget      *widget,
@@ -719,6 +793,95 @@ test_save_profile_round_trip (void)
   close_window (window);
 }
 
+static gboolean
+window_drawn (gpointer data)
+{
+  GtkWidget *window = data;
+
+  return gtk_widget_get_mapped (window) && gtk_widget_get_width (window) > 0;
+}
+
+static void
+write_window_png (GtkWidget  *window,
+                  const char *name)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *path = g_build_filename (builddir ? builddir : ".", name, NULL);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  wait_for (window_drawn, window);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (surface);
+  gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  gsk_render_node_unref (node);
+  g_test_message ("wrote %s", path);
+}
+
+/* Pictures of the page for a person to look at: zoomed with a search, the table, dark style. */
+static void
+test_render_page_pictures (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window;
+  PyrFlameGraph *graph;
+  PyrFunctionsView *functions;
+  PyrFlameTree *tree;
+  const guint32 *children;
+  guint n;
+
+  if (!pyr_format_can_import (PYR_FORMAT_FLAMEGRAPH_SVG))
+    {
+      g_test_skip ("this build's loader does not read flame graph SVGs yet");
+      return;
+    }
+
+  window = open_fixture ("svg/py-spy-readme-inferno07.svg", &page);
+  graph = pyr_profile_page_get_flame_graph (page);
+  functions = pyr_profile_page_get_functions_view (page);
+  tree = pyr_flame_graph_get_tree (graph);
+
+  children = pyr_flame_tree_get_children (tree, 0, &n);
+  children = pyr_flame_tree_get_children (tree, children[0], &n);   /* <module> → calculate_similar_artists */
+  g_assert_cmpuint (n, >, 0);
+  pyr_flame_graph_zoom_to (graph, children[0]);
+  pyr_flame_graph_set_selected_node (graph, children[0]);
+  pyr_profile_page_set_search (page, "fit", FALSE);
+  wait_for (layout_ready, graph);
+  iterate_main_loop ();
+  write_window_png (GTK_WIDGET (window), "page-zoomed-search.png");
+
+  pyr_profile_page_set_search (page, "", FALSE);
+  pyr_profile_page_show_view (page, "functions");
+  pyr_functions_view_select_function (functions, pyr_functions_view_get_row_function (functions, 0));
+  iterate_main_loop ();
+  g_assert_cmpuint (pyr_functions_view_get_n_callers (functions), >, 0);
+  write_window_png (GTK_WIDGET (window), "page-functions.png");
+
+  pyr_profile_page_show_view (page, "flame");
+  pyr_flame_graph_go_home (graph);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  wait_for (layout_ready, graph);
+  iterate_main_loop ();
+  write_window_png (GTK_WIDGET (window), "page-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  close_window (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -750,7 +913,9 @@ main (int    argc,
   g_test_add_func ("/page/tooltip-text", test_tooltip_text);
   g_test_add_func ("/page/export-pictures", test_export_pictures);
   g_test_add_func ("/page/save-profile-round-trip", test_save_profile_round_trip);
+  g_test_add_func ("/page/render-pictures", test_render_page_pictures);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
+  g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
   g_test_add_func ("/window/invalid-file-leaves-other-tabs-alone", test_invalid_file_leaves_other_tabs_alone);
   g_test_add_func ("/window/command-line-files-open-in-tabs", test_command_line_files_open_in_tabs);
 
