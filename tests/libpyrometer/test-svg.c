@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "pyr-flamegraph-svg.h"
+#include "pyr-profile-loader.h"
 #include "pyr-svg-scanner.h"
 
 /* inferno's defaults: frames narrower than 0.1 px of the 1180 px drawing area are dropped */
@@ -1403,6 +1404,50 @@ test_import_fuzz_crashes (void)
   g_assert_cmpuint (n, >, 0);
 }
 
+/* The loader detects an SVG by content (gzipped too) and saves one through the exporter. */
+static void
+test_loader_dispatch (void)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) gzipped = NULL;
+  g_autoptr(PyrProfile) p1 = NULL;
+  g_autoptr(PyrProfile) p2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  PyrFormat format = PYR_FORMAT_UNKNOWN;
+
+  data = load_fixture ("py-spy-readme-inferno07.svg", &len);
+  g_assert_cmpint (pyr_format_detect (data, len), ==, PYR_FORMAT_FLAMEGRAPH_SVG);
+  plain = g_bytes_new (data, len);
+  p1 = pyr_profile_load_bytes (plain, &format, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (format, ==, PYR_FORMAT_FLAMEGRAPH_SVG);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p1), ==, 2893);
+
+  {
+    g_autoptr(GZlibCompressor) gz = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+    g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+    g_autoptr(GOutputStream) conv = g_converter_output_stream_new (mem, G_CONVERTER (gz));
+
+    g_assert_true (g_output_stream_write_all (conv, data, len, NULL, NULL, NULL));
+    g_assert_true (g_output_stream_close (conv, NULL, NULL));
+    gzipped = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+  }
+  p2 = pyr_profile_load_bytes (gzipped, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p2), ==, 2893);
+
+  g_assert_true (pyr_format_can_export (PYR_FORMAT_FLAMEGRAPH_SVG));
+  g_assert_true (pyr_profile_export (p1, PYR_FORMAT_FLAMEGRAPH_SVG, out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  g_assert_nonnull (g_strstr_len (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                  g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                  "total_samples=\"2893\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1437,6 +1482,7 @@ main (int   argc,
   g_test_add_func ("/svg/export/deep-and-empty", test_export_deep_and_empty);
   g_test_add_func ("/svg/export/works-in-browser", test_export_works_in_browser);
   g_test_add_func ("/svg/import/fuzz-crashes", test_import_fuzz_crashes);
+  g_test_add_func ("/svg/loader/dispatch", test_loader_dispatch);
 
   return g_test_run ();
 }
