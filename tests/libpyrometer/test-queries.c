@@ -393,6 +393,99 @@ test_diff (void)
   g_assert_cmpstr (pyr_diff_get_function_name (diff, 2), ==, "fast");
 }
 
+static void
+got_result (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* queries run on workers while the writer keeps appending (a live recording) */
+static void
+test_async_while_appending (void)
+{
+  g_autoptr(PyrProfile) p = pyr_profile_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrCallTree) tree = NULL;
+  g_autoptr(PyrCallTree) updated = NULL;
+  GAsyncResult *r_tree = NULL, *r_table = NULL, *r_timeline = NULL, *r_diff = NULL, *r_update = NULL;
+  guint32 t = pyr_profile_add_thread (p, 1, 1, "main");
+  guint32 frames[8];
+  guint total = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+    {
+      char name[8];
+
+      g_snprintf (name, sizeof name, "f%u", i);
+      frames[i] = pyr_profile_intern_frame_label (p, name, strlen (name));
+    }
+
+  for (guint round = 0; round < 4; round++)
+    {
+      if (round == 1)
+        {
+          pyr_call_tree_new_async (p, NULL, PYR_CALL_TREE_MERGED, NULL, got_result, &r_tree);
+          pyr_function_table_new_async (p, NULL, PYR_FUNCTION_TABLE_BY_FUNCTION, NULL, got_result, &r_table);
+          pyr_timeline_new_async (p, NULL, 0, -1, 100, NULL, got_result, &r_timeline);
+          pyr_diff_new_async (p, NULL, p, NULL, NULL, got_result, &r_diff);
+        }
+      /* the writer goes on while the workers read */
+      for (guint i = 0; i < 50000; i++, total++)
+        {
+          guint32 node = PYR_STACK_ROOT;
+
+          for (guint d = 0; d < 1 + total % 7; d++)
+            node = pyr_profile_intern_stack (p, node, frames[(total / 100 + d) % 8]);
+          pyr_profile_append_sample (p, (gint64) total * 1000, t, node, 1, 0);
+        }
+    }
+
+  tree = pyr_call_tree_new_finish (wait_for (&r_tree), &error);
+  g_assert_no_error (error);
+  /* a snapshot: whatever was published when it started, consistent in itself */
+  g_assert_cmpfloat (pyr_call_tree_get_total (tree), ==, pyr_call_tree_get_n_samples_seen (tree));
+  g_assert_cmpuint (pyr_call_tree_get_n_samples_seen (tree), >=, 50000);
+
+  {
+    g_autoptr(PyrFunctionTable) table = pyr_function_table_new_finish (wait_for (&r_table), &error);
+    g_autoptr(PyrTimeline) timeline = pyr_timeline_new_finish (wait_for (&r_timeline), &error);
+    g_autoptr(PyrDiff) diff = pyr_diff_new_finish (wait_for (&r_diff), &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (pyr_function_table_get_n_rows (table), ==, 8);
+    g_assert_cmpuint (pyr_timeline_get_width (timeline), ==, 100);
+    /* a profile against itself: no function changed */
+    for (guint i = 0; i < pyr_diff_get_n_functions (diff); i++)
+      g_assert_cmpfloat_with_epsilon (pyr_diff_get_function_after_total (diff, i),
+                                      pyr_diff_get_function_before_total (diff, i), 1e-12);
+  }
+
+  /* the update takes the tree to everything appended since */
+  pyr_call_tree_update_async (tree, NULL, got_result, &r_update);
+  updated = pyr_call_tree_new_finish (wait_for (&r_update), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pyr_call_tree_get_n_samples_seen (updated), ==, total);
+  g_assert_cmpfloat (pyr_call_tree_get_total (updated), ==, total);
+
+  g_object_unref (r_tree);
+  g_object_unref (r_table);
+  g_object_unref (r_timeline);
+  g_object_unref (r_diff);
+  g_object_unref (r_update);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -411,6 +504,7 @@ main (int   argc,
   g_test_add_func ("/function-table/lines", test_line_table);
   g_test_add_func ("/timeline/bins", test_timeline_bins);
   g_test_add_func ("/diff/normalised-and-sorted", test_diff);
+  g_test_add_func ("/queries/async-while-appending", test_async_while_appending);
 
   return g_test_run ();
 }
