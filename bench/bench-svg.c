@@ -61,8 +61,8 @@ generate (const char *path,
   g_autoptr(GError) error = NULL;
   guint32 thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
   const guint n_functions = 5000;
-  /* an exported frame takes about 330 bytes */
-  guint target_nodes = (guint) (megabytes * 1e6 / 330);
+  /* an exported frame takes about 220 bytes */
+  guint target_nodes = (guint) (megabytes * 1e6 / 220);
   g_autofree guint32 *frames = g_new (guint32, n_functions);
   guint n_samples = 0;
   PyrFlamegraphSvgOptions options;
