@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pyr-cli.h"
+#include "pyr-cli-record.h"
 
 typedef struct
 {
@@ -21,6 +22,8 @@ static const PyrCliCommand commands[] = {
   { "report", N_("Show the hottest functions or lines of a profile"), pyr_cli_report },
   { "convert", N_("Convert a profile to speedscope, SVG, folded stacks or a recording"), pyr_cli_convert },
   { "diff", N_("Compare two profiles, function by function"), pyr_cli_diff },
+  { "record", N_("Record a running Python process or a command"), pyr_cli_record },
+  { "dump", N_("Print the current stack of every thread of a Python process"), pyr_cli_dump },
   { NULL, NULL, NULL },
 };
 

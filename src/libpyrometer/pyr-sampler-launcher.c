@@ -190,6 +190,7 @@ pyr_sampler_exit_to_error (const PyrSamplerExit *e)
 {
   g_autofree char *said = pyr_sampler_find_message (e->sampler_stderr);
   g_autofree char *target = describe_target (e);
+  g_autofree char *target_cap = g_strconcat ((char []) { g_ascii_toupper (target[0]), '\0' }, target + 1, NULL);
   g_autofree char *detail = said != NULL ? g_strdup_printf (_(" (The sampler said: %s)"), said) : g_strdup ("");
 
   g_return_val_if_fail (e != NULL, NULL);
@@ -246,14 +247,14 @@ pyr_sampler_exit_to_error (const PyrSamplerExit *e)
     case SAMPLER_EXIT_NOT_PYTHON:
       return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_NOT_PYTHON,
                           _("%s is not running Python, or its interpreter did not start in time. "
-                            "Pick a Python process (CPython 3.8 or later).%s"), target, detail);
+                            "Pick a Python process (CPython 3.8 or later).%s"), target_cap, detail);
     case SAMPLER_EXIT_UNSUPPORTED:
       return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_UNSUPPORTED_VERSION,
                           _("The Python version of %s is not supported: Pyrometer reads CPython 3.8 "
                             "to 3.15.%s"), target, detail);
     case SAMPLER_EXIT_TARGET_EXITED:
       return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_TARGET_EXITED,
-                          _("%s exited before its stacks could be read.%s"), target, detail);
+                          _("%s exited before its stacks could be read.%s"), target_cap, detail);
     case SAMPLER_EXIT_OUTPUT:
       if (e->stop_requested)
         return NULL;   /* we closed the stream to stop it */
@@ -271,7 +272,7 @@ pyr_sampler_exit_to_error (const PyrSamplerExit *e)
 
   if (e->launch && said != NULL && strstr (said, "exited") != NULL)
     return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_TARGET_EXITED,
-                        _("%s exited before Python started, so nothing was recorded.%s"), target, detail);
+                        _("%s exited before Python started, so nothing was recorded.%s"), target_cap, detail);
   if (said != NULL)
     return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_FAILED,
                         _("Recording %s failed: %s"), target, said);

@@ -439,9 +439,10 @@ test_no_such_process (Fixture       *fx,
   gint64 pid;
 
   /* a pid that surely existed and is gone now */
-  gone = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  gone = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "30", NULL);
   g_assert_no_error (error);
   pid = target_pid (gone);
+  g_subprocess_force_exit (gone);
   g_subprocess_wait (gone, NULL, &error);
   g_assert_no_error (error);
 

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Runs `pyrometer-cli record` and `dump` on real Python processes and checks what they write."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+CLI = None
+PYTHON = next((p for p in ("/usr/bin/python3.11", "/usr/bin/python3") if os.access(p, os.X_OK)), None)
+
+# A target whose hot function is known; prints "ready" once it spins.
+TARGET = """\
+import sys, time
+def hot_spin(deadline):
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+    return n
+def main():
+    print('ready', flush=True)
+    hot_spin(time.monotonic() + float(sys.argv[1]))
+main()
+sys.exit(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+"""
+
+
+def run(*args, timeout=60):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def samples_in(path):
+    rc, out, err = run("report", path)
+    if rc != 0:
+        raise AssertionError(err)
+    # "FILE: N samples, ..."
+    return int(out.split(":", 1)[1].split()[0])
+
+
+@unittest.skipIf(PYTHON is None, "no /usr/bin/python3.11 or /usr/bin/python3 to record")
+class Record(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="pyr-cli-record-")
+        self.dir = self.tmp.name
+        self.script = os.path.join(self.dir, "spin_target.py")
+        with open(self.script, "w") as f:
+            f.write(TARGET)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def start_target(self, seconds="60"):
+        target = subprocess.Popen([PYTHON, self.script, seconds], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (target.kill(), target.wait()))
+        self.assertEqual(target.stdout.readline().strip(), "ready")
+        return target
+
+    def test_launch_writes_recording_and_forwards_exit_status(self):
+        out_file = self.path("launch.pyrometer")
+        rc, out, err = run("record", "-r", "200", "-o", out_file, "--", PYTHON, self.script, "1", "5")
+        self.assertEqual(rc, 5, err)          # the command's own status
+        self.assertIn("ready", err)           # its output came through
+        self.assertIn("hot_spin", out)
+        self.assertIn("Hottest functions", out)
+        recorded = int(out.split()[1])        # "Recorded N samples ..."
+        self.assertGreater(recorded, 100)
+        self.assertEqual(samples_in(out_file), recorded)
+
+    def test_output_format_by_extension(self):
+        for name, check in (("out.svg", lambda t: "<svg" in t),
+                            ("out.json", lambda t: "speedscope" in t),
+                            ("out.txt", lambda t: "hot_spin" in t and ";" in t)):
+            with self.subTest(name=name):
+                out_file = self.path(name)
+                rc, out, err = run("record", "-o", out_file, "--", PYTHON, self.script, "0.5")
+                self.assertEqual(rc, 0, err)
+                with open(out_file) as f:
+                    self.assertTrue(check(f.read()), name)
+                self.assertIn("hot_spin", open(out_file).read())
+
+    def test_ctrl_c_stops_and_still_writes(self):
+        target = self.start_target()
+        out_file = self.path("attach.pyrometer")
+        cli = subprocess.Popen([CLI, "record", "-o", out_file, "-p", str(target.pid)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        cli.send_signal(signal.SIGINT)
+        out, err = cli.communicate(timeout=30)
+        self.assertEqual(cli.returncode, 0, err)
+        self.assertIn("hot_spin", out)
+        recorded = int(out.split()[1])
+        self.assertGreater(recorded, 50)
+        self.assertEqual(samples_in(out_file), recorded)
+        self.assertIsNone(target.poll(), "the target must go on running")
+
+    def test_ctrl_c_in_terminal_stops_launched_command(self):
+        # Ctrl+C in a terminal reaches the whole foreground process group
+        out_file = self.path("interrupted.pyrometer")
+        cli = subprocess.Popen([CLI, "record", "-o", out_file, "--", PYTHON, self.script, "60"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+        time.sleep(1.5)
+        os.killpg(cli.pid, signal.SIGINT)
+        out, err = cli.communicate(timeout=30)
+        self.assertNotEqual(cli.returncode, 0)   # the interrupted program's status
+        self.assertIn("Wrote", out)
+        self.assertGreater(samples_in(out_file), 50)
+
+    def test_no_such_process(self):
+        rc, out, err = run("record", "-o", self.path("x.pyrometer"), "-p", "999999")
+        self.assertEqual(rc, 1)
+        self.assertIn("no process 999999", err.lower())
+        self.assertFalse(os.path.exists(self.path("x.pyrometer")))
+
+    def test_usage(self):
+        rc, out, err = run("record")
+        self.assertEqual(rc, 2)
+        self.assertIn("-p PID", err)
+        rc, out, err = run("record", "-o", self.path("x.unknown"), "--", PYTHON, "-c", "pass")
+        self.assertEqual(rc, 2)
+
+    def test_dump_prints_stacks(self):
+        target = self.start_target()
+        rc, out, err = run("dump", "-p", str(target.pid))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("hot_spin", out)
+        self.assertIn(self.script, out)
+
+    def test_dump_not_python(self):
+        sleeper = subprocess.Popen(["sleep", "30"])
+        self.addCleanup(lambda: (sleeper.kill(), sleeper.wait()))
+        rc, out, err = run("dump", "-p", str(sleeper.pid))
+        self.assertEqual(rc, 1)
+        self.assertIn("not running Python", err)
+
+
+if __name__ == "__main__":
+    CLI = sys.argv.pop(1)
+    unittest.main(verbosity=2)
