@@ -983,10 +983,22 @@ pyr_json_reader_skip_member_value_fast (PyrJsonReader *self,
 
   if (*p != '[' && *p != '{' && *p != '"')
     {
-      /* a scalar: it ends at the next delimiter */
-      while (p < end && *p != ',' && *p != '}' && *p != ']' &&
-             *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
-        p++;
+      /* a number or a literal: small, so read it the strict way */
+      if (*p == '-' || (*p >= '0' && *p <= '9'))
+        p = read_number (self, p);
+      else if (*p == 't')
+        p = read_literal (self, p, "true", 4);
+      else if (*p == 'f')
+        p = read_literal (self, p, "false", 5);
+      else if (*p == 'n')
+        p = read_literal (self, p, "null", 4);
+      else
+        {
+          fail_unexpected (self, p, _("expected a value"));
+          return FALSE;
+        }
+      if (p == NULL)
+        return FALSE;
       goto done;
     }
 

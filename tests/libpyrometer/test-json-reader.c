@@ -427,6 +427,36 @@ test_fast_skip_unterminated (void)
 }
 
 static void
+test_fast_skip_scalars (void)
+{
+  /* a scalar ends where the strict reader ends it (found by fuzz/speedscope/fuzz-json-reader) */
+  static const char *const texts[] = {
+    "{\"a\": 0?x, \"b\": 1}",
+    "{\"a\": 429496729001true6, \"b\": 1}",
+    "{\"a\": 1e5e5}",
+    "{\"a\": nulls}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(PyrJsonReader) fast = pyr_json_reader_new (texts[i], strlen (texts[i]));
+      g_autoptr(PyrJsonReader) strict = pyr_json_reader_new (texts[i], strlen (texts[i]));
+      gsize offset;
+
+      g_assert_cmpint (pyr_json_reader_next (fast), ==, PYR_JSON_TOKEN_BEGIN_OBJECT);
+      g_assert_cmpint (pyr_json_reader_next (fast), ==, PYR_JSON_TOKEN_MEMBER);
+      g_assert_cmpint (pyr_json_reader_next (strict), ==, PYR_JSON_TOKEN_BEGIN_OBJECT);
+      g_assert_cmpint (pyr_json_reader_next (strict), ==, PYR_JSON_TOKEN_MEMBER);
+      if (pyr_json_reader_skip_member_value_fast (fast, &offset))
+        g_assert_cmpint (pyr_json_reader_next (fast), ==, PYR_JSON_TOKEN_ERROR);
+      if (pyr_json_reader_skip_value (strict))
+        g_assert_cmpint (pyr_json_reader_next (strict), ==, PYR_JSON_TOKEN_ERROR);
+      g_assert_true (pyr_json_reader_failed (fast));
+      g_assert_true (pyr_json_reader_failed (strict));
+    }
+}
+
+static void
 test_flat_array_peek (void)
 {
   static const char text[] = "[[1,2,3] , [4], [[5]], 6]";
@@ -498,6 +528,7 @@ main (int   argc,
   g_test_add_func ("/json-reader/skip-value", test_skip_value);
   g_test_add_func ("/json-reader/fast-skip-then-second-pass", test_fast_skip_and_second_pass);
   g_test_add_func ("/json-reader/fast-skip-unterminated", test_fast_skip_unterminated);
+  g_test_add_func ("/json-reader/fast-skip-scalars", test_fast_skip_scalars);
   g_test_add_func ("/json-reader/flat-array-peek", test_flat_array_peek);
   g_test_add_func ("/json-reader/line-column", test_line_column);
 
