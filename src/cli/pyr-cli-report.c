@@ -28,6 +28,11 @@ report_table (PyrProfile          *profile,
                                                                                  : PYR_FUNCTION_TABLE_BY_FUNCTION);
   const char *units = pyr_profile_get_units (profile);
   double total = pyr_function_table_get_total_weight (table);
+  g_autofree char *rate_text = pyr_profile_dup_metadata (profile, "rate");
+  double rate = rate_text ? g_ascii_strtod (rate_text, NULL) : 0;
+  /* sample counts read better as time when the rate is known, as py-spy top shows them */
+  const char *shown_units = g_str_equal (units, "samples") && rate > 0 ? "seconds" : units;
+  double scale = shown_units != units ? 1 / rate : 1;
   g_autofree guint32 *order = NULL;
   guint n;
 
@@ -78,8 +83,8 @@ report_table (PyrProfile          *profile,
         }
       else
         {
-          g_autofree char *own = pyr_cli_format_weight (self, units);
-          g_autofree char *all = pyr_cli_format_weight (tot, units);
+          g_autofree char *own = pyr_cli_format_weight (self * scale, shown_units);
+          g_autofree char *all = pyr_cli_format_weight (tot * scale, shown_units);
           g_autofree char *where = NULL;
 
           if (opts->by_line)

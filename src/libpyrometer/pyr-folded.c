@@ -191,6 +191,17 @@ skip_line (Importer *imp)
     imp->first_skipped_line = imp->n_lines;
 }
 
+/* a frame of only blanks would not survive a round trip at the ends of a line */
+static gboolean
+all_blank (const char *s,
+           gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (s[i] != ' ' && s[i] != '\t')
+      return FALSE;
+  return TRUE;
+}
+
 static void
 import_line (Importer   *imp,
              const char *line,
@@ -329,7 +340,7 @@ import_line (Importer   *imp,
       const char *semi = memchr (stack + start, ';', stack_len - start);
       gsize end = semi ? (gsize) (semi - stack) : stack_len;
 
-      if (end > start)
+      if (end > start && !all_blank (stack + start, end - start))
         {
           guint32 frame = frame_for_label (imp, stack + start, end - start);
 

@@ -153,6 +153,49 @@ test_load_async (void)
   g_object_unref (p);
 }
 
+typedef struct
+{
+  guint   calls;
+  double  last;
+  GThread *thread;
+} ProgressSeen;
+
+static void
+progress_on_main (double   fraction,
+                  gpointer user_data)
+{
+  ProgressSeen *seen = user_data;
+
+  /* delivered on the caller's main context, not the worker */
+  g_assert_true (g_thread_self () == seen->thread);
+  g_assert_cmpfloat (fraction, >=, seen->last);
+  seen->last = fraction;
+  seen->calls++;
+}
+
+static void
+test_load_async_progress (void)
+{
+  GString *big = g_string_new (NULL);
+  g_autoptr(GFile) file = NULL;
+  ProgressSeen seen = { 0, 0, g_thread_self () };
+  PyrProfile *p = NULL;
+
+  for (guint i = 0; big->len < (12u << 20); i++)
+    g_string_append_printf (big, "main;work_%u;leaf %u\n", i % 1000, 1 + i % 3);
+  file = write_temp (big->str, big->len, "big.folded");
+  g_string_free (big, TRUE);
+
+  pyr_profile_load_file_async (file, progress_on_main, &seen, NULL, NULL, loaded_cb, &p);
+  while (p == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (seen.calls, >, 0);
+  g_assert_cmpfloat (seen.last, ==, 1.0);
+  g_object_unref (p);
+}
+
 static void
 test_load_cancelled (void)
 {
@@ -203,6 +246,7 @@ main (int   argc,
   g_test_add_func ("/loader/gzip", test_load_gzip);
   g_test_add_func ("/loader/errors-name-file-and-format", test_errors_name_file_and_format);
   g_test_add_func ("/loader/async", test_load_async);
+  g_test_add_func ("/loader/async-progress-on-main", test_load_async_progress);
   g_test_add_func ("/loader/cancelled", test_load_cancelled);
   g_test_add_func ("/loader/save-round-trip", test_save_round_trip);
 
