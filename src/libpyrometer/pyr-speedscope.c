@@ -292,7 +292,9 @@ parse_frame (Import        *imp,
             return unexpected (reader, token, _("a line number or null"));
           else if (!pyr_json_reader_get_int64 (reader, &line))
             return FALSE;
-          else if (line < 0 || line > G_MAXINT32)
+          else if (line < 0)
+            line = 0;   /* some tools write -1 for "unknown" */
+          else if (line > G_MAXINT32)
             {
               pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
                                          _("line %" G_GINT64_FORMAT " is out of range"), line);

@@ -247,7 +247,8 @@ test_null_fields (void)
     "\"unit\":\"seconds\",\"startValue\":0,\"endValue\":0.02,\"samples\":[[0,1],[0]],"
     "\"weights\":[0.01,0.01]}],"
     "\"shared\":{\"frames\":[{\"name\":\"<module>\",\"file\":\"/app/main.py\",\"line\":3,\"col\":null},"
-    "{\"name\":\"work\",\"file\":null,\"line\":null,\"col\":null}]},"
+    "{\"name\":\"work\",\"file\":null,\"line\":null,\"col\":null},"
+    "{\"name\":\"native\",\"file\":\"libc.so\",\"line\":-1}]},"
     "\"activeProfileIndex\":null,\"exporter\":null,\"name\":null}";
   g_autoptr(GError) error = NULL;
   g_autoptr(PyrProfile) p = import_text (text, -1, &error);
@@ -259,6 +260,7 @@ test_null_fields (void)
   g_assert_cmpint (pyr_profile_get_frame_line (p, 0), ==, 3);
   g_assert_cmpstr (pyr_profile_get_string (p, pyr_profile_get_frame_file (p, 1)), ==, "");
   g_assert_cmpint (pyr_profile_get_frame_line (p, 1), ==, 0);
+  g_assert_cmpint (pyr_profile_get_frame_line (p, 2), ==, 0);   /* -1: unknown */
   /* the py-spy thread name gives the thread id */
   g_assert_cmpint (pyr_profile_get_thread_tid (p, 0), ==, 0x7F00AB);
   g_assert_cmpstr (pyr_profile_get_thread_name (p, 0), ==, "Thread 0x7F00AB \"MainThread\"");
