@@ -94,7 +94,11 @@ generate (guint n_samples)
         {
           /* popular callees are shared, Zipf-like */
           if (g_rand_double (rand) < 0.3)
-            callees[i][c] = (guint) MIN (3 * pow (1 - g_rand_double (rand), -1 / 1.1), N_FUNCTIONS - 1);
+            {
+              double zipf = 3 * pow (1 - g_rand_double (rand), -1 / 1.1);
+
+              callees[i][c] = (guint) MIN (zipf, N_FUNCTIONS - 1);
+            }
           else
             callees[i][c] = g_rand_int_range (rand, 0, N_FUNCTIONS);
         }
@@ -105,7 +109,8 @@ generate (guint n_samples)
   nodes[0] = pyr_profile_intern_stack (profile, PYR_STACK_ROOT, frames[0]);
   for (guint s = 0; s < n_samples; s++)
     {
-      guint pops = (guint) MIN (depth - 1, -3.0 * log (1 - g_rand_double (rand)));
+      double expo = -3.0 * log (1 - g_rand_double (rand));
+      guint pops = (guint) MIN (depth - 1, expo);
       int target = (int) (MEAN_DEPTH + 6 * gauss (rand));
       guint want = CLAMP (target, 2, 120);
 

@@ -974,11 +974,9 @@ pyr_flame_graph_set_highlighted_frames (PyrFlameGraph *self,
 
 static char *
 format_weight (PyrProfile *profile,
-               double      weight,
-               guint64     samples)
+               double      weight)
 {
   const char *units = pyr_profile_get_units (profile);
-  g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, samples);
   double seconds = -1;
 
   if (g_strcmp0 (units, "seconds") == 0)
@@ -992,17 +990,11 @@ format_weight (PyrProfile *profile,
 
   if (seconds >= 0)
     {
-      g_autofree char *time = NULL;
-
       if (seconds < 1e-3)
-        time = g_strdup_printf ("%.3g µs", seconds * 1e6);
-      else if (seconds < 1)
-        time = g_strdup_printf ("%.3g ms", seconds * 1e3);
-      else
-        time = g_strdup_printf ("%.3g s", seconds);
-      /* Translators: a number of samples and the time they stand for */
-      return g_strdup_printf (ngettext ("%s sample, %s", "%s samples, %s", (gulong) MIN (samples, G_MAXULONG)),
-                              count, time);
+        return g_strdup_printf ("%.3g µs", seconds * 1e6);
+      if (seconds < 1)
+        return g_strdup_printf ("%.3g ms", seconds * 1e3);
+      return g_strdup_printf ("%.3g s", seconds);
     }
   if (g_strcmp0 (units, "samples") == 0)
     {
@@ -1051,8 +1043,8 @@ pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
   self_w = pyr_flame_tree_get_self (tree, node);
   all = pyr_flame_tree_get_total (tree, 0);
   zoomed = pyr_flame_tree_get_total (tree, self->zoom_node);
-  total_text = format_weight (profile, total, pyr_flame_tree_get_total_samples (tree, node));
-  self_text = format_weight (profile, self_w, pyr_flame_tree_get_self_samples (tree, node));
+  total_text = format_weight (profile, total);
+  self_text = format_weight (profile, self_w);
 
   return g_strdup_printf ("<b>%s</b>%s%s\n%s %s (%.2f%% %s, %.2f%% %s)\n%s %s (%.2f%% %s)",
                           name,

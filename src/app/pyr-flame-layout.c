@@ -8,18 +8,18 @@
 struct _PyrFlameTree
 {
   gatomicrefcount ref_count;
+  PyrCallTree    *call_tree;
   PyrProfile     *profile;
   guint           n_nodes;
   guint           max_depth;
-  double         *total;
-  double         *self;
-  guint64        *total_n;
-  guint64        *self_n;
-  guint32        *parent;
-  guint32        *frame;
+  const double   *total;        /* the call tree's columns */
+  const double   *self;
+  const guint32  *parent;
+  const guint32  *frame;
   guint16        *depth;
-  guint32        *child_start;  /* n_nodes + 1 */
-  guint32        *children;
+  guint32        *order;        /* breadth first: parents before children, siblings together */
+  guint32        *child_first;  /* index into order of a node's first child */
+  guint32        *child_count;
 };
 
 G_DEFINE_BOXED_TYPE (PyrFlameTree, pyr_flame_tree, pyr_flame_tree_ref, pyr_flame_tree_unref)
@@ -41,33 +41,61 @@ pyr_flame_tree_unref (PyrFlameTree *tree)
   if (!g_atomic_ref_count_dec (&tree->ref_count))
     return;
 
+  g_clear_object (&tree->call_tree);
   g_clear_object (&tree->profile);
-  g_free (tree->total);
-  g_free (tree->self);
-  g_free (tree->total_n);
-  g_free (tree->self_n);
-  g_free (tree->parent);
-  g_free (tree->frame);
   g_free (tree->depth);
-  g_free (tree->child_start);
-  g_free (tree->children);
+  g_free (tree->order);
+  g_free (tree->child_first);
+  g_free (tree->child_count);
   g_free (tree);
 }
 
-static int
-compare_children_r (gconstpointer a,
-                    gconstpointer b,
-                    gpointer      user_data)
+PyrFlameTree *
+pyr_flame_tree_new_for_call_tree (PyrCallTree *call_tree)
 {
-  const PyrFlameTree *tree = user_data;
-  guint32 na = *(const guint32 *) a;
-  guint32 nb = *(const guint32 *) b;
-  double ta = tree->total[na];
-  double tb = tree->total[nb];
+  PyrFlameTree *tree;
+  guint n_nodes;
+  guint head = 0, tail = 0;
 
-  if (ta != tb)
-    return ta > tb ? -1 : 1;
-  return na < nb ? -1 : na > nb;
+  g_return_val_if_fail (PYR_IS_CALL_TREE (call_tree), NULL);
+  g_return_val_if_fail (pyr_call_tree_get_kind (call_tree) != PYR_CALL_TREE_BOTTOM_UP, NULL);
+
+  n_nodes = pyr_call_tree_get_n_nodes (call_tree);
+
+  tree = g_new0 (PyrFlameTree, 1);
+  g_atomic_ref_count_init (&tree->ref_count);
+  tree->call_tree = g_object_ref (call_tree);
+  tree->profile = g_object_ref (pyr_call_tree_get_profile (call_tree));
+  tree->n_nodes = n_nodes;
+  tree->max_depth = pyr_call_tree_get_max_depth (call_tree);
+  tree->total = pyr_call_tree_get_totals (call_tree);
+  tree->self = pyr_call_tree_get_selfs (call_tree);
+  tree->parent = pyr_call_tree_get_parents (call_tree);
+  tree->frame = pyr_call_tree_get_frames (call_tree);
+  tree->depth = g_new0 (guint16, MAX (n_nodes, 1));
+  tree->order = g_new0 (guint32, MAX (n_nodes, 1));
+  tree->child_first = g_new0 (guint32, MAX (n_nodes, 1));
+  tree->child_count = g_new0 (guint32, MAX (n_nodes, 1));
+
+  if (n_nodes == 0)
+    return tree;
+
+  /* Breadth first, so a node's children sit next to each other in the tree's own order:
+   * heaviest first when merged, time order for a flame chart. */
+  tree->order[tail++] = PYR_CALL_TREE_ROOT;
+  while (head < tail)
+    {
+      guint32 node = tree->order[head++];
+
+      tree->depth[node] = MIN (pyr_call_tree_get_depth (call_tree, node), G_MAXUINT16);
+      tree->child_first[node] = tail;
+      for (guint32 c = pyr_call_tree_get_first_child (call_tree, node);
+           c != PYR_ID_NONE && tail < n_nodes;
+           c = pyr_call_tree_get_next_sibling (call_tree, c))
+        tree->order[tail++] = c;
+      tree->child_count[node] = tail - tree->child_first[node];
+    }
+  return tree;
 }
 
 PyrFlameTree *
@@ -75,107 +103,19 @@ pyr_flame_tree_new (PyrProfile    *profile,
                     GCancellable  *cancellable,
                     GError       **error)
 {
-  g_autoptr(PyrFlameTree) tree = NULL;
-  guint n_samples;
-  guint n_nodes;
-  guint32 *fill;
+  g_autoptr(PyrCallTree) call_tree = NULL;
 
   g_return_val_if_fail (PYR_IS_PROFILE (profile), NULL);
 
-  /* Nodes are published before the samples that point at them. */
-  n_nodes = pyr_profile_get_n_stack_nodes (profile);
-  n_samples = pyr_profile_get_n_samples (profile);
-
-  tree = g_new0 (PyrFlameTree, 1);
-  g_atomic_ref_count_init (&tree->ref_count);
-  tree->profile = g_object_ref (profile);
-  tree->n_nodes = n_nodes;
-  tree->total = g_new0 (double, n_nodes);
-  tree->self = g_new0 (double, n_nodes);
-  tree->total_n = g_new0 (guint64, n_nodes);
-  tree->self_n = g_new0 (guint64, n_nodes);
-  tree->parent = g_new (guint32, n_nodes);
-  tree->frame = g_new (guint32, n_nodes);
-  tree->depth = g_new (guint16, n_nodes);
-  tree->child_start = g_new0 (guint32, n_nodes + 1);
-  tree->children = g_new (guint32, MAX (n_nodes, 1));
-
-  for (guint chunk = 0; chunk * PYR_PROFILE_CHUNK_SIZE < n_samples; chunk++)
-    {
-      const guint32 *stacks;
-      const double *weights;
-      guint n;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
-
-      n = pyr_profile_get_sample_chunk (profile, chunk, n_samples, NULL, NULL, &stacks, &weights, NULL);
-      for (guint i = 0; i < n; i++)
-        {
-          guint32 node = stacks[i];
-
-          if G_UNLIKELY (node >= n_nodes)
-            continue;
-          tree->self[node] += weights[i];
-          tree->self_n[node]++;
-        }
-    }
-
-  tree->parent[0] = PYR_ID_NONE;
-  tree->frame[0] = PYR_ID_NONE;
-  tree->depth[0] = 0;
-  for (guint32 node = 1; node < n_nodes; node++)
-    {
-      guint depth = pyr_profile_get_node_depth (profile, node);
-
-      tree->parent[node] = pyr_profile_get_node_parent (profile, node);
-      tree->frame[node] = pyr_profile_get_node_frame (profile, node);
-      tree->depth[node] = MIN (depth, G_MAXUINT16);
-      tree->child_start[tree->parent[node]]++;
-    }
-
-  memcpy (tree->total, tree->self, sizeof (double) * n_nodes);
-  memcpy (tree->total_n, tree->self_n, sizeof (guint64) * n_nodes);
-  for (guint32 node = n_nodes; node-- > 1;)
-    {
-      tree->total[tree->parent[node]] += tree->total[node];
-      tree->total_n[tree->parent[node]] += tree->total_n[node];
-    }
-
-  for (guint32 node = 0; node < n_nodes; node++)
-    if (tree->total_n[node] > 0 && tree->depth[node] > tree->max_depth)
-      tree->max_depth = tree->depth[node];
-
-  /* child counts → start offsets */
-  {
-    guint32 sum = 0;
-
-    for (guint32 node = 0; node <= n_nodes; node++)
-      {
-        guint32 count = node < n_nodes ? tree->child_start[node] : 0;
-
-        tree->child_start[node] = sum;
-        sum += count;
-      }
-  }
-  fill = g_memdup2 (tree->child_start, sizeof (guint32) * (n_nodes + 1));
-  for (guint32 node = 1; node < n_nodes; node++)
-    tree->children[fill[tree->parent[node]]++] = node;
-  g_free (fill);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (!(call_tree = pyr_call_tree_new (profile, NULL, PYR_CALL_TREE_MERGED, cancellable, error)))
     return NULL;
+  return pyr_flame_tree_new_for_call_tree (call_tree);
+}
 
-  for (guint32 node = 0; node < n_nodes; node++)
-    {
-      guint n = tree->child_start[node + 1] - tree->child_start[node];
-
-      if (n > 1)
-        g_qsort_with_data (tree->children + tree->child_start[node], n, sizeof (guint32),
-                           compare_children_r, tree);
-    }
-
-  return g_steal_pointer (&tree);
+PyrCallTree *
+pyr_flame_tree_get_call_tree (PyrFlameTree *tree)
+{
+  return tree->call_tree;
 }
 
 PyrProfile *
@@ -236,22 +176,6 @@ pyr_flame_tree_get_self (PyrFlameTree *tree,
   return tree->self[node];
 }
 
-guint64
-pyr_flame_tree_get_total_samples (PyrFlameTree *tree,
-                                  guint32       node)
-{
-  g_return_val_if_fail (node < tree->n_nodes, 0);
-  return tree->total_n[node];
-}
-
-guint64
-pyr_flame_tree_get_self_samples (PyrFlameTree *tree,
-                                 guint32       node)
-{
-  g_return_val_if_fail (node < tree->n_nodes, 0);
-  return tree->self_n[node];
-}
-
 const guint32 *
 pyr_flame_tree_get_children (PyrFlameTree *tree,
                              guint32       node,
@@ -259,8 +183,8 @@ pyr_flame_tree_get_children (PyrFlameTree *tree,
 {
   g_return_val_if_fail (node < tree->n_nodes, NULL);
 
-  *n_children = tree->child_start[node + 1] - tree->child_start[node];
-  return tree->children + tree->child_start[node];
+  *n_children = tree->child_count[node];
+  return tree->order + tree->child_first[node];
 }
 
 const char *
@@ -386,8 +310,9 @@ pyr_flame_tree_search (PyrFlameTree  *tree,
 
   match = g_new0 (guint8, MAX (tree->n_nodes, 1));
   covered = g_new0 (guint8, MAX (tree->n_nodes, 1));
-  for (guint32 node = 1; node < tree->n_nodes; node++)
+  for (guint i = 1; i < tree->n_nodes; i++)
     {
+      guint32 node = tree->order[i];
       guint32 parent = tree->parent[node];
 
       match[node] = tree->frame[node] < n_frames && frame_match[tree->frame[node]];
@@ -480,26 +405,33 @@ pyr_flame_layout_compute (PyrFlameTree *tree,
             continue;
 
           children = pyr_flame_tree_get_children (tree, p->node, &n_children);
-          for (guint c = 0; c < n_children; c++)
+          for (guint c = 0; c < n_children;)
             {
               double w = tree->total[children[c]] / zoom_total;
+              double rest = 0;
+              double start = x;
 
-              if (w <= 0)
-                break;
-              if (w * width_px < 1.0)
+              if (w * width_px >= 1.0)
                 {
-                  /* widest first: every sibling from here on is narrower too */
-                  double rest = 0;
-
-                  for (; c < n_children; c++)
-                    rest += tree->total[children[c]];
-                  rest /= zoom_total;
-                  if (rest * width_px >= 0.5)
-                    g_array_append_val (next, ((Pending) { p->node, PYR_FLAME_RECT_SLIVER, x, rest }));
-                  break;
+                  g_array_append_val (next, ((Pending) { children[c], 0, x, w }));
+                  x += w;
+                  c++;
+                  continue;
                 }
-              g_array_append_val (next, ((Pending) { children[c], 0, x, w }));
-              x += w;
+
+              /* a run of siblings narrower than a pixel becomes one sliver (merged trees put
+               * them all at the end, heaviest first; a flame chart has runs anywhere) */
+              for (; c < n_children; c++)
+                {
+                  double cw = tree->total[children[c]] / zoom_total;
+
+                  if (cw * width_px >= 1.0)
+                    break;
+                  rest += cw;
+                }
+              x += rest;
+              if (rest * width_px >= 0.5)
+                g_array_append_val (next, ((Pending) { p->node, PYR_FLAME_RECT_SLIVER, start, rest }));
             }
         }
 

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "pyr-profile.h"
+#include "pyr-call-tree.h"
 
 G_BEGIN_DECLS
 
@@ -11,21 +11,22 @@ G_BEGIN_DECLS
  * The merged top-down call tree of a profile, and the flame graph layout of one
  * zoom level of it.
  *
- * App-side for now: the profile's stack prefix tree already is the merged
- * top-down tree, so a tree node id is a profile stack node id (0 = the root,
- * "all"). This belongs in libpyrometer as the top-down call tree query once it
- * exists there (with filters); the layout stays in the app.
- *
- * A PyrFlameTree is immutable once built and may be read from any thread.
+ * A PyrFlameTree wraps a libpyrometer PyrCallTree (merged, or time order for
+ * a flame chart) with what drawing needs on top: each node's children in one
+ * array and a breadth-first order. Node ids are the call tree's (0 = the root,
+ * "all"). Immutable once built; any thread may read it.
  */
 typedef struct _PyrFlameTree PyrFlameTree;
 
 #define PYR_TYPE_FLAME_TREE (pyr_flame_tree_get_type ())
 GType          pyr_flame_tree_get_type        (void) G_GNUC_CONST;
 
+/* The merged tree of the whole profile (builds a PyrCallTree: call on a worker thread). */
 PyrFlameTree  *pyr_flame_tree_new             (PyrProfile    *profile,
                                                GCancellable  *cancellable,
                                                GError       **error);
+PyrFlameTree  *pyr_flame_tree_new_for_call_tree (PyrCallTree *call_tree);  /* MERGED or TIME_ORDER */
+PyrCallTree   *pyr_flame_tree_get_call_tree   (PyrFlameTree  *tree);
 PyrFlameTree  *pyr_flame_tree_ref             (PyrFlameTree  *tree);
 void           pyr_flame_tree_unref           (PyrFlameTree  *tree);
 
@@ -42,11 +43,7 @@ double         pyr_flame_tree_get_total       (PyrFlameTree  *tree,
                                                guint32        node);
 double         pyr_flame_tree_get_self        (PyrFlameTree  *tree,
                                                guint32        node);
-guint64        pyr_flame_tree_get_total_samples (PyrFlameTree *tree,
-                                                 guint32       node);
-guint64        pyr_flame_tree_get_self_samples  (PyrFlameTree *tree,
-                                                 guint32       node);
-/* Children, widest first (ties by node id, so the order is stable). */
+/* Children in the call tree's order: widest first when merged, time order in a flame chart. */
 const guint32 *pyr_flame_tree_get_children    (PyrFlameTree  *tree,
                                                guint32        node,
                                                guint         *n_children);

@@ -26,7 +26,7 @@ pyr_function_row_finalize (GObject *object)
 {
   PyrFunctionRow *self = PYR_FUNCTION_ROW (object);
 
-  g_clear_pointer (&self->table, pyr_function_table_unref);
+  g_clear_object (&self->table);
   G_OBJECT_CLASS (pyr_function_row_parent_class)->finalize (object);
 }
 
@@ -48,10 +48,28 @@ pyr_function_row_new (PyrFunctionTable *table,
 {
   PyrFunctionRow *row = g_object_new (PYR_TYPE_FUNCTION_ROW, NULL);
 
-  row->table = pyr_function_table_ref (table);
+  row->table = g_object_ref (table);
   row->function = function;
   row->link_weight = link_weight;
   return row;
+}
+
+static PyrProfile *
+table_profile (PyrFunctionTable *table)
+{
+  return pyr_call_tree_get_profile (pyr_function_table_get_tree (table));
+}
+
+static const char *
+row_name (PyrFunctionRow *row)
+{
+  return pyr_profile_get_string (table_profile (row->table), pyr_function_table_get_name (row->table, row->function));
+}
+
+static const char *
+row_file (PyrFunctionRow *row)
+{
+  return pyr_profile_get_string (table_profile (row->table), pyr_function_table_get_file (row->table, row->function));
 }
 
 /* ---- columns ---- */
@@ -73,7 +91,7 @@ static double
 row_number (PyrFunctionRow *row,
             Field           field)
 {
-  double all = pyr_function_table_get_all (row->table);
+  double all = pyr_function_table_get_total_weight (row->table);
 
   switch (field)
     {
@@ -86,11 +104,8 @@ row_number (PyrFunctionRow *row,
     case FIELD_TOTAL_PERCENT:
       return all > 0 ? 100 * pyr_function_table_get_total (row->table, row->function) / all : 0;
     case FIELD_SAMPLES:
-      /* Folded and SVG inputs carry counts as weights, one entry per distinct stack */
-      if (g_strcmp0 (pyr_profile_get_units (pyr_flame_tree_get_profile (pyr_function_table_get_tree (row->table))),
-                     "samples") == 0)
-        return pyr_function_table_get_total (row->table, row->function);
-      return pyr_function_table_get_samples (row->table, row->function);
+      /* shown only when weights are sample counts (see set_table) */
+      return pyr_function_table_get_total (row->table, row->function);
     case FIELD_LINK:
       return row->link_weight;
     case FIELD_LINK_PERCENT:
@@ -109,9 +124,9 @@ row_text (PyrFunctionRow *row,
   switch (field)
     {
     case FIELD_NAME:
-      return g_strdup (pyr_function_table_get_name (row->table, row->function));
+      return g_strdup (row_name (row));
     case FIELD_FILE:
-      return g_strdup (pyr_function_table_get_file (row->table, row->function));
+      return g_strdup (row_file (row));
     case FIELD_SELF_PERCENT:
     case FIELD_TOTAL_PERCENT:
     case FIELD_LINK_PERCENT:
@@ -224,6 +239,7 @@ struct _PyrFunctionsView
   GListStore         *callers;
   GListStore         *callees;
   GtkCustomFilter    *filter;
+  GtkColumnViewColumn *samples_column;
 
   PyrFunctionTable   *table;
   char               *filter_text;
@@ -257,8 +273,8 @@ filter_row (gpointer item,
   if (self->filter_text == NULL && self->filter_regex == NULL)
     return TRUE;
 
-  fields[0] = pyr_function_table_get_name (row->table, row->function);
-  fields[1] = pyr_function_table_get_file (row->table, row->function);
+  fields[0] = row_name (row);
+  fields[1] = row_file (row);
   for (guint i = 0; i < 2; i++)
     {
       if (fields[i] == NULL)
@@ -280,18 +296,15 @@ filter_row (gpointer item,
 }
 
 static void
-fill_links (PyrFunctionsView *self,
-            GListStore       *store,
-            GArray           *links)
+fill_links (PyrFunctionsView      *self,
+            GListStore            *store,
+            const PyrFunctionEdge *edges,
+            guint                  n_edges)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; links != NULL && i < links->len; i++)
-    {
-      PyrFunctionLink *link = &g_array_index (links, PyrFunctionLink, i);
-
-      g_ptr_array_add (rows, pyr_function_row_new (self->table, link->function, link->weight));
-    }
+  for (guint i = 0; i < n_edges; i++)
+    g_ptr_array_add (rows, pyr_function_row_new (self->table, edges[i].row, edges[i].weight));
   g_list_store_splice (store, 0, g_list_model_get_n_items (G_LIST_MODEL (store)), rows->pdata, rows->len);
 }
 
@@ -299,16 +312,16 @@ static void
 on_selection_changed (PyrFunctionsView *self)
 {
   guint32 function = pyr_functions_view_get_selected_function (self);
-  g_autoptr(GArray) callers = NULL;
-  g_autoptr(GArray) callees = NULL;
+  const PyrFunctionEdge *callers = NULL, *callees = NULL;
+  guint n_callers = 0, n_callees = 0;
 
   if (function != PYR_ID_NONE && self->table != NULL)
     {
-      callers = pyr_function_table_get_callers (self->table, function);
-      callees = pyr_function_table_get_callees (self->table, function);
+      callers = pyr_function_table_get_callers (self->table, function, &n_callers);
+      callees = pyr_function_table_get_callees (self->table, function, &n_callees);
     }
-  fill_links (self, self->callers, callers);
-  fill_links (self, self->callees, callees);
+  fill_links (self, self->callers, callers, n_callers);
+  fill_links (self, self->callees, callees, n_callees);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_FUNCTION]);
 }
 
@@ -328,17 +341,23 @@ pyr_functions_view_set_table (PyrFunctionsView *self,
                               PyrFunctionTable *table)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree guint32 *sorted = NULL;
+  guint n = 0;
 
   g_return_if_fail (PYR_IS_FUNCTIONS_VIEW (self));
 
   if (self->table == table)
     return;
-  g_clear_pointer (&self->table, pyr_function_table_unref);
-  self->table = table ? pyr_function_table_ref (table) : NULL;
+  g_set_object (&self->table, table);
 
-  for (guint i = 0; table != NULL && i < pyr_function_table_get_n_functions (table); i++)
-    if (pyr_function_table_get_samples (table, i) > 0 || pyr_function_table_get_total (table, i) > 0)
-      g_ptr_array_add (rows, pyr_function_row_new (table, i, 0));
+  if (table != NULL)
+    sorted = pyr_function_table_get_sorted (table, PYR_FUNCTION_TABLE_SORT_SELF, &n);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (rows, pyr_function_row_new (table, sorted[i], 0));
+  /* the weights are sample counts for folded stacks and flame graph SVGs; time units have no counts */
+  gtk_column_view_column_set_visible (self->samples_column,
+                                      table != NULL &&
+                                      g_strcmp0 (pyr_profile_get_units (table_profile (table)), "samples") == 0);
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        rows->pdata, rows->len);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -479,7 +498,7 @@ pyr_functions_view_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->callers);
   g_clear_object (&self->callees);
-  g_clear_pointer (&self->table, pyr_function_table_unref);
+  g_clear_object (&self->table);
 
   G_OBJECT_CLASS (pyr_functions_view_parent_class)->dispose (object);
 }
@@ -557,7 +576,7 @@ pyr_functions_view_init (PyrFunctionsView *self)
   add_column (self->table_view, _("Total"), FIELD_TOTAL, FALSE);
   add_column (self->table_view, _("Self %"), FIELD_SELF_PERCENT, FALSE);
   add_column (self->table_view, _("Total %"), FIELD_TOTAL_PERCENT, FALSE);
-  add_column (self->table_view, _("Samples"), FIELD_SAMPLES, FALSE);
+  self->samples_column = add_column (self->table_view, _("Samples"), FIELD_SAMPLES, FALSE);
   gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->table_view));
   /* the hottest function first, as a person looking for the slow part expects */
   gtk_column_view_sort_by_column (self->table_view, self_column, GTK_SORT_DESCENDING);

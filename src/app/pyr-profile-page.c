@@ -8,6 +8,35 @@
 #include "pyr-function-table.h"
 #include "pyr-profile-loader.h"
 
+/* The function (table row) of a flame graph node; PYR_ID_NONE for the root. */
+static guint32
+node_function (PyrFunctionTable *table,
+               PyrFlameTree     *tree,
+               guint32           node)
+{
+  guint32 frame;
+
+  if (tree == NULL || node == PYR_ID_NONE || node >= pyr_flame_tree_get_n_nodes (tree))
+    return PYR_ID_NONE;
+  frame = pyr_flame_tree_get_frame (tree, node);
+  return frame == PYR_ID_NONE ? PYR_ID_NONE : pyr_function_table_lookup_frame (table, frame);
+}
+
+/* The widest node of a function, to select it in the flame graph. */
+static guint32
+hottest_node (PyrFunctionTable *table,
+              PyrFlameTree     *tree,
+              guint32           function)
+{
+  guint32 best = PYR_ID_NONE;
+
+  for (guint32 node = 1; node < pyr_flame_tree_get_n_nodes (tree); node++)
+    if (node_function (table, tree, node) == function &&
+        (best == PYR_ID_NONE || pyr_flame_tree_get_total (tree, node) > pyr_flame_tree_get_total (tree, best)))
+      best = node;
+  return best;
+}
+
 struct _PyrProfilePage
 {
   AdwBin               parent_instance;
@@ -171,12 +200,14 @@ static void
 highlight_function (PyrProfilePage *self,
                     guint32         function)
 {
-  const guint32 *frames = NULL;
-  guint n_frames = 0;
+  g_autoptr(GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint32));
 
+  /* every line of the function */
   if (function != PYR_ID_NONE && self->table != NULL)
-    frames = pyr_function_table_get_frames (self->table, function, &n_frames);
-  pyr_flame_graph_set_highlighted_frames (self->flame_graph, frames, n_frames);
+    for (guint32 frame = 0; frame < pyr_profile_get_n_frames (self->profile); frame++)
+      if (pyr_function_table_lookup_frame (self->table, frame) == function)
+        g_array_append_val (frames, frame);
+  pyr_flame_graph_set_highlighted_frames (self->flame_graph, (const guint32 *) (gpointer) frames->data, frames->len);
 }
 
 static void
@@ -187,7 +218,7 @@ on_flame_selection_changed (PyrProfilePage *self)
 
   if (self->syncing_selection || self->table == NULL)
     return;
-  function = node == PYR_ID_NONE ? PYR_ID_NONE : pyr_function_table_get_node_function (self->table, node);
+  function = node_function (self->table, pyr_flame_graph_get_tree (self->flame_graph), node);
   self->syncing_selection = TRUE;
   pyr_functions_view_select_function (self->functions_view, function);
   highlight_function (self, function);
@@ -205,7 +236,7 @@ on_table_selection_changed (PyrProfilePage *self)
   highlight_function (self, function);
   if (function != PYR_ID_NONE)
     pyr_flame_graph_set_selected_node (self->flame_graph,
-                                       pyr_function_table_get_hottest_node (self->table, function));
+                                       hottest_node (self->table, pyr_flame_graph_get_tree (self->flame_graph), function));
   self->syncing_selection = FALSE;
 }
 
@@ -292,7 +323,7 @@ static void
 views_free (Views *views)
 {
   g_clear_pointer (&views->tree, pyr_flame_tree_unref);
-  g_clear_pointer (&views->table, pyr_function_table_unref);
+  g_clear_object (&views->table);
   g_free (views);
 }
 
@@ -312,7 +343,7 @@ build_views_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  views->table = pyr_function_table_new (views->tree);
+  views->table = pyr_function_table_new (pyr_flame_tree_get_call_tree (views->tree), PYR_FUNCTION_TABLE_BY_FUNCTION);
   g_task_return_pointer (task, views, (GDestroyNotify) views_free);
 }
 
@@ -332,7 +363,7 @@ views_built (GObject      *object,
       return;
     }
 
-  self->table = pyr_function_table_ref (views->table);
+  self->table = g_object_ref (views->table);
   pyr_flame_graph_set_tree (self->flame_graph, views->tree);
   pyr_functions_view_set_table (self->functions_view, views->table);
   views_free (views);
@@ -530,7 +561,7 @@ pyr_profile_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->profile);
-  g_clear_pointer (&self->table, pyr_function_table_unref);
+  g_clear_object (&self->table);
 
   G_OBJECT_CLASS (pyr_profile_page_parent_class)->dispose (object);
 }
