@@ -207,6 +207,9 @@ pyr_sampler_exit_to_error (const PyrSamplerExit *e)
 
   if (e->code == 0)
     return NULL;
+  /* stopped before it attached: nothing recorded, nothing wrong */
+  if (e->stop_requested && !e->got_stream && e->code == SAMPLER_EXIT_ERROR)
+    return NULL;
 
   if (e->privileged && !e->got_stream && said == NULL)
     {

@@ -610,6 +610,192 @@ test_flatpak_spawn (Fixture       *fx,
   run_clear (&run);
 }
 
+static gboolean
+profile_has_function (PyrProfile *profile,
+                      const char *name)
+{
+  guint32 sid = pyr_profile_lookup_string (profile, name);
+  guint n_samples = pyr_profile_get_n_samples (profile);
+
+  if (sid == PYR_ID_NONE)
+    return FALSE;
+  for (guint i = 0; i < n_samples; i++)
+    for (guint32 node = pyr_profile_get_sample_stack (profile, i); node != PYR_STACK_ROOT;
+         node = pyr_profile_get_node_parent (profile, node))
+      if (pyr_profile_get_frame_name (profile, pyr_profile_get_node_frame (profile, node)) == sid)
+        return TRUE;
+  return FALSE;
+}
+
+static void
+test_demo_live (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  const char *root = g_getenv ("PYROMETER_SOURCE_ROOT");
+  g_autofree char *demo = g_build_filename (root != NULL ? root : ".", "data", "demo", "pyrometer_demo.py", NULL);
+  g_autofree char *recording = g_build_filename (fx->dir, "demo.pyrometer", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (recording);
+  PyrProfile *profile;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+  if (!g_file_test (demo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the demo workload is not found (PYROMETER_SOURCE_ROOT unset)");
+      return;
+    }
+
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, demo, "--seconds", "1.5", "--quiet", NULL });
+  pyr_recorder_set_rate (recorder, 250);
+  pyr_recorder_set_output_file (recorder, file);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  run_wait (&run);
+
+  g_assert_no_error (run.error);
+  g_assert_cmpuint (run.live_samples, >, 0);
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, 0);
+  profile = pyr_recorder_get_profile (recorder);
+  /* the demo's hot spots, and its two threads */
+  g_assert_true (profile_has_function (profile, "parse_line"));
+  g_assert_true (profile_has_function (profile, "run"));
+  g_assert_cmpuint (pyr_profile_get_n_threads (profile), >=, 2);
+  g_assert_cmpuint (reimported_samples (recording), ==, pyr_profile_get_n_samples (profile));
+  run_clear (&run);
+}
+
+static void
+on_cancel_later (GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+static gboolean
+cancel_later (gpointer data)
+{
+  on_cancel_later (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_launch_stop_by_cancelling (Fixture       *fx,
+                                gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  guint deadline;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, fx->script, "60", NULL });
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  /* cancelling the wait stops the recording: the sampler passes SIGINT on to the command */
+  g_timeout_add (1000, cancel_later, cancellable);
+  deadline = g_timeout_add_seconds (60, on_deadline, NULL);
+  pyr_recorder_wait_async (recorder, cancellable, on_waited, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (deadline);
+
+  g_assert_no_error (run.error);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
+  g_assert_cmpfloat (pyr_recorder_get_elapsed (recorder), <, 30);
+  /* Python dies of the SIGINT it does not catch outside the main thread's handler: not 0 */
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), >, 0);
+  run_clear (&run);
+}
+
+static void
+test_stop_at_once (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  /* stopping before the sampler even attached is not an error: nothing was recorded */
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, fx->script, "60", NULL });
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  pyr_recorder_stop (recorder);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_STOPPING);
+  run_wait (&run);
+  g_assert_no_error (run.error);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FINISHED);
+  run_clear (&run);
+}
+
+static void
+test_argv (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *info = g_build_filename (fx->dir, "flatpak-info", NULL);
+  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) none = NULL;
+  g_autofree char *joined = NULL;
+
+  /* nothing to record */
+  none = pyr_recorder_build_argv (recorder, &error);
+  g_assert_null (none);
+  g_assert_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_USAGE);
+  g_clear_error (&error);
+
+  /* attach, privileged, inside a Flatpak: pkexec runs on the host, on the host's sampler */
+  g_file_set_contents (info, "[Instance]\napp-path=/var/lib/flatpak/app/x/current/active/files\n", -1, &error);
+  g_assert_no_error (error);
+  g_setenv ("PYROMETER_FLATPAK_INFO", info, TRUE);
+  g_setenv ("PYROMETER_PKEXEC", "/usr/bin/pkexec", TRUE);
+  pyr_recorder_set_pid (recorder, 1234);
+  pyr_recorder_set_rate (recorder, 250);
+  pyr_recorder_set_duration (recorder, 2.5);
+  pyr_recorder_set_idle (recorder, FALSE);
+  pyr_recorder_set_gil_only (recorder, TRUE);
+  pyr_recorder_set_blocking (recorder, TRUE);
+  pyr_recorder_set_privileged (recorder, TRUE);
+  argv = pyr_recorder_build_argv (recorder, &error);
+  g_unsetenv ("PYROMETER_FLATPAK_INFO");
+  g_unsetenv ("PYROMETER_PKEXEC");
+  g_assert_no_error (error);
+  joined = g_strjoinv (" ", argv);
+  g_assert_cmpstr (joined, ==,
+                   "flatpak-spawn --host --watch-bus /usr/bin/pkexec "
+                   "/var/lib/flatpak/app/x/current/active/files/bin/pyrometer-sampler "
+                   "--rate 250 --duration 2.5 --no-idle --gil --blocking --pid 1234");
+}
+
+static void
+test_sampler_not_found (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_setenv ("PYROMETER_SAMPLER", "/nonexistent/pyrometer-sampler", TRUE);
+  pyr_recorder_set_pid (recorder, getpid ());
+  ok = pyr_recorder_start (recorder, &error);
+  g_unsetenv ("PYROMETER_SAMPLER");
+  g_assert_false (ok);
+  g_assert_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_SAMPLER_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "PYROMETER_SAMPLER"));
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_READY);
+}
+
 static void
 test_exit_errors (void)
 {
@@ -675,6 +861,11 @@ main (int    argc,
   ADD ("/recorder/command-not-found", test_command_not_found);
   ADD ("/recorder/pkexec-dismissed", test_pkexec_dismissed);
   ADD ("/recorder/flatpak-spawn-host", test_flatpak_spawn);
+  ADD ("/recorder/demo-workload-live", test_demo_live);
+  ADD ("/recorder/launch-stop-by-cancelling", test_launch_stop_by_cancelling);
+  ADD ("/recorder/stop-at-once-is-not-an-error", test_stop_at_once);
+  ADD ("/recorder/command-line", test_argv);
+  ADD ("/recorder/sampler-not-found", test_sampler_not_found);
 #undef ADD
   g_test_add_func ("/recorder/exit-status-errors", test_exit_errors);
 
