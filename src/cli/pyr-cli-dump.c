@@ -59,6 +59,8 @@ pyr_cli_dump (int    argc,
   if ((error = pyr_sampler_exit_to_error (&exit_info)) != NULL)
     {
       pyr_cli_print_error ("dump", error);
+      if (g_error_matches (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED) && !privileged)
+        fprintf (stderr, _("Try: pyrometer-cli dump --privileged -p %" G_GINT64_FORMAT "\n"), pid);
       return 1;
     }
   if (err_text != NULL)

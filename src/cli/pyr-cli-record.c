@@ -322,6 +322,8 @@ pyr_cli_record (int    argc,
   if (run.error != NULL)
     {
       pyr_cli_print_error ("record", run.error);
+      if (g_error_matches (run.error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED) && !privileged)
+        fprintf (stderr, _("Try: pyrometer-cli record --privileged -p %" G_GINT64_FORMAT "\n"), pid);
       status = 1;
     }
   if (pyr_profile_get_n_samples (pyr_recorder_get_profile (recorder)) > 0 || run.error == NULL)

@@ -3,6 +3,8 @@
 """Runs `pyrometer-cli record` and `dump` on real Python processes and checks what they write."""
 
 import os
+import pwd
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,7 +61,7 @@ class Record(unittest.TestCase):
 
     def start_target(self, seconds="60"):
         target = subprocess.Popen([PYTHON, self.script, seconds], stdout=subprocess.PIPE, text=True)
-        self.addCleanup(lambda: (target.kill(), target.wait()))
+        self.addCleanup(lambda: (target.kill(), target.wait(), target.stdout.close()))
         self.assertEqual(target.stdout.readline().strip(), "ready")
         return target
 
@@ -83,8 +85,9 @@ class Record(unittest.TestCase):
                 rc, out, err = run("record", "-o", out_file, "--", PYTHON, self.script, "0.5")
                 self.assertEqual(rc, 0, err)
                 with open(out_file) as f:
-                    self.assertTrue(check(f.read()), name)
-                self.assertIn("hot_spin", open(out_file).read())
+                    text = f.read()
+                self.assertTrue(check(text), name)
+                self.assertIn("hot_spin", text)
 
     def test_ctrl_c_stops_and_still_writes(self):
         target = self.start_target()
@@ -119,6 +122,27 @@ class Record(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("no process 999999", err.lower())
         self.assertFalse(os.path.exists(self.path("x.pyrometer")))
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("runuser"), "needs root to act as another user")
+    def test_unprivileged_refusal(self):
+        # a real refusal: an ordinary user may not read root's process
+        try:
+            pwd.getpwnam("nobody")
+        except KeyError:
+            self.skipTest("no user 'nobody'")
+        target = self.start_target()
+        os.chmod(self.dir, 0o777)
+        for command in (["record", "-o", self.path("refused.pyrometer")], ["dump"]):
+            with self.subTest(command=command[0]):
+                p = subprocess.run(["runuser", "-u", "nobody", "--", CLI, *command, "-p", str(target.pid)],
+                                   capture_output=True, text=True, timeout=60)
+                if "cannot" in p.stderr.lower() and "execut" in p.stderr.lower():
+                    self.skipTest("the build tree is not readable by 'nobody'")
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("Not allowed to read the memory of process %d" % target.pid, p.stderr)
+                self.assertIn("--privileged", p.stderr)
+        self.assertFalse(os.path.exists(self.path("refused.pyrometer")))
+        self.assertIsNone(target.poll())
 
     def test_usage(self):
         rc, out, err = run("record")
