@@ -19,6 +19,7 @@ typedef struct
   gboolean    have_default_thread;
   gboolean    austin;
   gboolean    differential;
+  gboolean    decided_differential;
 
   /* the previous line, whose frames most lines share a prefix with */
   const char *prev;
@@ -265,15 +266,23 @@ import_line (Importer   *imp,
   while (stack_len > 0 && (line[stack_len - 1] == ' ' || line[stack_len - 1] == '\t'))
     stack_len--;
 
-  /* differential: "stack count1 count2"; the graph shows count2 */
+  /* differential files ("stack count1 count2", the graph shows count2) are
+   * recognised by their first stack line, so that in other files a frame
+   * whose name ends in a number keeps it */
   {
     const char *p = line + stack_len;
+    gboolean two_counts;
 
     while (p > line && p[-1] != ' ' && p[-1] != '\t')
       p--;
-    if (p > line && parse_count (p, line + stack_len - p, &second))
+    two_counts = p > line && parse_count (p, line + stack_len - p, &second);
+    if (!imp->decided_differential)
       {
-        imp->differential = TRUE;
+        imp->decided_differential = TRUE;
+        imp->differential = two_counts;
+      }
+    if (imp->differential && two_counts)
+      {
         stack_len = p - line;
         while (stack_len > 0 && (line[stack_len - 1] == ' ' || line[stack_len - 1] == '\t'))
           stack_len--;

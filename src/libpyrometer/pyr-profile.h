@@ -37,6 +37,12 @@ G_BEGIN_DECLS
  * only below them. Lookups that go through hash tables
  * (pyr_profile_lookup_string) and metadata may be called from any thread
  * (metadata is under a lock), but the intern functions only from the writer.
+ * The running summaries (has_time, end_time, total_weight) are the writer's:
+ * read on another thread during appends they may lag by a sample.
+ *
+ * Queries (pyr-call-tree.h, pyr-function-table.h, pyr-timeline.h, pyr-diff.h)
+ * follow this: they snapshot n_samples when they start, run on a GTask
+ * thread, and pyr_call_tree_update() resumes from the snapshot.
  */
 
 #define PYR_TYPE_PROFILE (pyr_profile_get_type ())

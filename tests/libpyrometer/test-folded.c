@@ -378,6 +378,18 @@ test_deep_and_huge (void)
   g_assert_cmpfloat (pyr_profile_get_total_weight (p), >, 1e29);
   g_clear_object (&p);
 
+  /* a differential file is told by its first line; elsewhere a leaf may end in a number */
+  p = import_string ("a;b 3 5\nc 1 2\n", 14, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p), ==, 7);
+  g_assert_cmpuint (pyr_profile_get_node_depth (p, pyr_profile_get_sample_stack (p, 0)), ==, 2);
+  g_clear_object (&p);
+  p = import_string ("a;b 3\nc 1 2\n", 12, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (pyr_profile_get_total_weight (p), ==, 5);
+  g_assert_cmpstr (pyr_profile_get_string (p, pyr_profile_get_frame_name (p, pyr_profile_get_node_frame (p, pyr_profile_get_sample_stack (p, 1)))), ==, "c 1");
+  g_clear_object (&p);
+
   /* a stack of only separators has no frame to charge: skipped */
   p = import_string ("a;b 3\n;; 2\n", 11, &error);
   g_assert_no_error (error);
