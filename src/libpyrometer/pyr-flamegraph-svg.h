@@ -21,8 +21,15 @@ G_BEGIN_DECLS
  * "units" (the title's count name when it is not "samples"), "title", "flamechart"
  * ("true" for flame charts: samples keep their left-to-right order), and for differential
  * graphs "differential" ("true") and "differential-deltas": one line per frame whose delta
- * is not zero, "root;...;frame DELTA" with DELTA the signed percentage the title shows.
+ * is not zero, "root;...;frame DELTA" with DELTA the signed percentage the title shows
+ * (inferno's --negate flips that sign; the file does not say whether it was used).
  * Samples carry no time (PYR_TIME_NONE) and belong to one thread.
+ *
+ * The exporter writes inferno's current structure (<svg id="frames" total_samples>, frames
+ * as <g><title/><rect fg:x fg:w/><text/></g>) plus two attributes other readers ignore:
+ * data-pruned-frames on the frames container (0: nothing was dropped, so the import is exact,
+ * not approximate) and data-kind on non-Python frames (the label carries name, file and line,
+ * not the kind).
  */
 
 gboolean pyr_flamegraph_svg_probe   (const char  *data,
