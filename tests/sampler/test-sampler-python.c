@@ -646,6 +646,43 @@ test_launch_drops_to_pkexec_uid (gconstpointer data)
   g_assert_cmpint (WEXITSTATUS (status), ==, 65534 % 256);
 }
 
+
+/* A target that exits mid-recording ends it with TARGET_EXITED, and the sampler with 0. */
+static void
+test_target_exits (gconstpointer data)
+{
+  const struct interp *in = data;
+  struct target t;
+  const char *exit_args[] = { "1", "0", NULL };
+  g_autofree char *pid = NULL, *out = NULL, *err = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pyrometer-sampler-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "exits.pyrometer", NULL);
+  struct stream_check c;
+  int code;
+
+  if (!target_start (in, spin_script, exit_args, &t))
+    {
+      g_test_fail ();
+      return;
+    }
+  pid = g_strdup_printf ("%d", (int) t.pid);
+  {
+    const char *args[] = { "--pid", pid, "--rate", "200", "--duration", "30", "--output", file,
+                           NULL };
+    code = run_sampler (args, &out, &err);
+  }
+  target_stop (&t);
+  g_test_message ("%s", err);
+  g_assert_cmpint (code, ==, 0);
+  check_stream (file, &c);
+  g_assert_true (c.end);
+  g_assert_cmpuint (c.end_reason, ==, PYR_STREAM_END_TARGET_EXITED);
+  /* the spinning thread; idle ones (sleeper, the exit timer) are in the stream too */
+  g_assert_cmpint (c.exact, >=, 20);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 static void
 test_no_such_process (void)
 {
@@ -788,6 +825,8 @@ main (int    argc,
                             test_reader_gone);
       g_test_add_data_func ("/sampler/attach/blocking-gil-exact-and-released", first,
                             test_blocking);
+      g_test_add_data_func ("/sampler/attach/target-exits-mid-recording", first,
+                            test_target_exits);
       /* an interpreter that user nobody may run (not one unpacked under /root) */
       for (guint i = 0; i < interps->len; i++)
         {
