@@ -48,6 +48,8 @@ struct _PyrProfilePage
   GtkBox              *breadcrumbs;
   GtkLabel            *matched_label;
   GtkToggleButton     *flame_toggle;
+  GtkToggleButton     *order_toggle;
+  GCancellable        *order_cancellable;
   GtkToggleButton     *search_toggle;
   GtkSearchBar        *search_bar;
   GtkSearchEntry      *search_entry;
@@ -541,6 +543,70 @@ on_flame_toggled (PyrProfilePage *self)
                                    ? PYR_FLAME_ORIENTATION_FLAME : PYR_FLAME_ORIENTATION_ICICLE);
 }
 
+/* ---- merged or time order ---- */
+
+static void
+order_tree_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  PyrProfilePage *self = source_object;
+  PyrCallTreeKind kind = GPOINTER_TO_INT (task_data);
+  g_autoptr(PyrCallTree) call_tree = NULL;
+  GError *error = NULL;
+
+  if (!(call_tree = pyr_call_tree_new (self->profile, NULL, kind, cancellable, &error)))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pyr_flame_tree_new_for_call_tree (call_tree),
+                           (GDestroyNotify) pyr_flame_tree_unref);
+}
+
+static void
+order_tree_built (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+  g_autoptr(PyrFlameTree) tree = NULL;
+
+  if (!(tree = g_task_propagate_pointer (G_TASK (result), NULL)))
+    return;
+  pyr_flame_graph_set_tree (self->flame_graph, tree);
+  /* a new tree starts without a search: carry the current one over */
+  on_search_changed (self);
+  on_zoom_changed (self);
+}
+
+static void
+on_order_toggled (PyrProfilePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  PyrCallTreeKind kind = gtk_toggle_button_get_active (self->order_toggle)
+                         ? PYR_CALL_TREE_TIME_ORDER : PYR_CALL_TREE_MERGED;
+
+  if (self->profile == NULL)
+    return;
+  if (self->order_cancellable != NULL)
+    g_cancellable_cancel (self->order_cancellable);
+  g_clear_object (&self->order_cancellable);
+  self->order_cancellable = g_cancellable_new ();
+
+  task = g_task_new (self, self->order_cancellable, order_tree_built, NULL);
+  g_task_set_source_tag (task, on_order_toggled);
+  g_task_set_task_data (task, GINT_TO_POINTER (kind), NULL);
+  g_task_run_in_thread (task, order_tree_thread);
+}
+
+void
+pyr_profile_page_set_time_order (PyrProfilePage *self,
+                                 gboolean        time_order)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+  gtk_toggle_button_set_active (self->order_toggle, time_order);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -560,6 +626,9 @@ pyr_profile_page_dispose (GObject *object)
   PyrProfilePage *self = PYR_PROFILE_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->order_cancellable != NULL)
+    g_cancellable_cancel (self->order_cancellable);
+  g_clear_object (&self->order_cancellable);
   g_clear_object (&self->profile);
   g_clear_object (&self->table);
 
@@ -675,6 +744,7 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, breadcrumbs);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, matched_label);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, order_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_bar);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_entry);
@@ -703,6 +773,7 @@ pyr_profile_page_init (PyrProfilePage *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
+  g_signal_connect_swapped (self->order_toggle, "toggled", G_CALLBACK (on_order_toggled), self);
   g_signal_connect_swapped (self->flame_graph, "notify::zoom-node", G_CALLBACK (on_zoom_changed), self);
   g_signal_connect_swapped (self->flame_graph, "notify::selected-node",
                             G_CALLBACK (on_flame_selection_changed), self);

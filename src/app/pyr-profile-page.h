@@ -40,5 +40,8 @@ void                 pyr_profile_page_set_search         (PyrProfilePage  *self,
                                                           const char      *text,
                                                           gboolean         regex);
 const char          *pyr_profile_page_get_matched_text   (PyrProfilePage  *self);
+/* Flame chart (children in time order) instead of the merged, widest-first graph. */
+void                 pyr_profile_page_set_time_order     (PyrProfilePage  *self,
+                                                          gboolean         time_order);
 
 G_END_DECLS

@@ -435,6 +435,43 @@ test_functions_table_sorted_and_linked (void)
   close_window (window);
 }
 
+static gboolean
+tree_changed (gpointer data)
+{
+  gpointer *args = data;
+
+  return pyr_flame_graph_get_tree (args[0]) != args[1] && !pyr_flame_graph_get_layout_pending (args[0]);
+}
+
+static void
+test_time_order (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/alternating.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  gpointer args[2] = { graph, pyr_flame_graph_get_tree (graph) };
+  PyrFlameTree *tree;
+  guint n;
+
+  /* merged: a;b and c;d */
+  pyr_flame_tree_get_children (args[1], 0, &n);
+  g_assert_cmpuint (n, ==, 2);
+
+  /* in time order the file alternates a;b, c;d, ...: one run per line */
+  pyr_profile_page_set_time_order (page, TRUE);
+  wait_for (tree_changed, args);
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpint (pyr_call_tree_get_kind (pyr_flame_tree_get_call_tree (tree)), ==, PYR_CALL_TREE_TIME_ORDER);
+  pyr_flame_tree_get_children (tree, 0, &n);
+  g_assert_cmpuint (n, ==, pyr_profile_get_n_samples (pyr_flame_tree_get_profile (tree)));
+  g_assert_cmpuint (n, >, 100);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_tree_get_children (tree, 0, &n)[0]), ==, "a");
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_tree_get_children (tree, 0, &n)[1]), ==, "c");
+  g_assert_nonnull (pyr_flame_graph_get_layout (graph));
+
+  close_window (window);
+}
+
 static GtkDropTarget *
 find_drop_target (GtkWidget *widget)
 {
@@ -941,6 +978,7 @@ main (int    argc,
   g_test_add_func ("/page/export-pictures", test_export_pictures);
   g_test_add_func ("/page/save-profile-round-trip", test_save_profile_round_trip);
   g_test_add_func ("/page/render-pictures", test_render_page_pictures);
+  g_test_add_func ("/page/time-order", test_time_order);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
   g_test_add_func ("/window/invalid-file-leaves-other-tabs-alone", test_invalid_file_leaves_other_tabs_alone);
