@@ -44,6 +44,22 @@ def samples_in(path):
     return int(out.split(":", 1)[1].split()[0])
 
 
+def samplers_of(pid):
+    """Sampler processes attached to pid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"pyrometer-sampler") and str(pid).encode() in args:
+            found.append(int(entry))
+    return found
+
+
 @unittest.skipIf(PYTHON is None, "no /usr/bin/python3.11 or /usr/bin/python3 to record")
 class Record(unittest.TestCase):
     def setUp(self):
@@ -116,6 +132,25 @@ class Record(unittest.TestCase):
         self.assertNotEqual(cli.returncode, 0)   # the interrupted program's status
         self.assertIn("Wrote", out)
         self.assertGreater(samples_in(out_file), 50)
+
+    def test_recorder_killed_leaves_a_valid_file(self):
+        # the app (here the CLI) dying mid-recording loses nothing that reached it
+        target = self.start_target()
+        out_file = self.path("crashed.pyrometer")
+        cli = subprocess.Popen([CLI, "record", "-o", out_file, "-p", str(target.pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        cli.kill()
+        cli.wait()
+        self.assertGreater(samples_in(out_file), 50)
+        rc, out, err = run("report", out_file)
+        self.assertIn("hot_spin", out)
+        # the sampler, its reader gone, lets go of the target, which goes on
+        deadline = time.monotonic() + 5
+        while samplers_of(target.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(samplers_of(target.pid), [])
+        self.assertIsNone(target.poll())
 
     def test_no_such_process(self):
         rc, out, err = run("record", "-o", self.path("x.pyrometer"), "-p", "999999")
