@@ -2,7 +2,8 @@
 """Target: named threads, one sleeping (idle) and one busy, the main thread waiting.
 
 Threads and their leaf frames in this file:
-  "MainThread"  main at "join" (blocked in Thread.join, so the leaf frames are in threading.py)
+  "MainThread"  main at "join" (blocked in Thread.join, so idle too; the leaf frames are
+                in threading.py)
   "sleeper"     sleeper at "sleep" (in time.sleep: idle)
   "busy"        busy at "busy" (spinning: never idle)
 Usage: threads.py [--seconds N]
