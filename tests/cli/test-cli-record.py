@@ -152,6 +152,25 @@ class Record(unittest.TestCase):
         self.assertEqual(samplers_of(target.pid), [])
         self.assertIsNone(target.poll())
 
+    def test_every_python_of_the_matrix(self):
+        # launched through the recorder, whatever shape the interpreter has (ld.so prefix, -dbg)
+        root = os.environ.get("PYROMETER_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+        tool = os.path.join(root, "build-aux", "pythons")
+        if not os.access(tool, os.X_OK):
+            self.skipTest("build-aux/pythons is missing")
+        listed = subprocess.run([sys.executable, tool, "list"], capture_output=True, text=True, timeout=120)
+        pythons = [line.split("\t") for line in listed.stdout.splitlines() if line.strip()]
+        if not pythons:
+            self.skipTest("no interpreters fetched (build-aux/pythons fetch)")
+        for name, version, *prefix in pythons:
+            with self.subTest(python=name):
+                out_file = self.path("matrix-%s.pyrometer" % name)
+                rc, out, err = run("record", "-r", "200", "-o", out_file, "--", *prefix, self.script, "0.5", "7")
+                self.assertEqual(rc, 7, err)
+                self.assertIn("hot_spin (%s:" % self.script, out)
+                with open(out_file, "rb") as f:
+                    self.assertIn(version.encode(), f.read())   # the stream names the version
+
     def test_no_such_process(self):
         rc, out, err = run("record", "-o", self.path("x.pyrometer"), "-p", "999999")
         self.assertEqual(rc, 1)
