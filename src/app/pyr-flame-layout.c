@@ -20,6 +20,7 @@ struct _PyrFlameTree
   guint32        *order;        /* breadth first: parents before children, siblings together */
   guint32        *child_first;  /* index into order of a node's first child */
   guint32        *child_count;
+  gboolean        parents_first; /* every parent id below its children's: id order will do */
 };
 
 G_DEFINE_BOXED_TYPE (PyrFlameTree, pyr_flame_tree, pyr_flame_tree_ref, pyr_flame_tree_unref)
@@ -95,6 +96,10 @@ pyr_flame_tree_new_for_call_tree (PyrCallTree *call_tree)
         tree->order[tail++] = c;
       tree->child_count[node] = tail - tree->child_first[node];
     }
+
+  tree->parents_first = TRUE;
+  for (guint32 node = 1; node < n_nodes && tree->parents_first; node++)
+    tree->parents_first = tree->parent[node] < node;
   return tree;
 }
 
@@ -310,9 +315,10 @@ pyr_flame_tree_search (PyrFlameTree  *tree,
 
   match = g_new0 (guint8, MAX (tree->n_nodes, 1));
   covered = g_new0 (guint8, MAX (tree->n_nodes, 1));
+  /* parents before children; sequential ids read memory in order, far faster on big trees */
   for (guint i = 1; i < tree->n_nodes; i++)
     {
-      guint32 node = tree->order[i];
+      guint32 node = tree->parents_first ? i : tree->order[i];
       guint32 parent = tree->parent[node];
 
       match[node] = tree->frame[node] < n_frames && frame_match[tree->frame[node]];

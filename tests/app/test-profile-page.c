@@ -472,6 +472,61 @@ test_time_order (void)
   close_window (window);
 }
 
+static GtkWidget *
+find_action_row (GtkWidget  *root,
+                 const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ACTION_ROW (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+      if ((found = find_action_row (child, title)))
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+recent_has (gpointer data)
+{
+  return gtk_recent_manager_has_item (gtk_recent_manager_get_default (), data);
+}
+
+static gboolean
+window_lists_recent (gpointer data)
+{
+  return find_action_row (data, "recursion.txt") != NULL;
+}
+
+static void
+test_recent_profiles_on_empty_page (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/recursion.txt", &page);
+  g_autofree char *uri = g_file_get_uri (pyr_profile_page_get_file (page));
+  PyrWindow *second;
+  GtkWidget *row;
+
+  g_assert_cmpint (pyr_profile_page_get_state (page), ==, PYR_PROFILE_PAGE_READY);
+  wait_for (recent_has, uri);
+  close_window (window);
+
+  /* a new window offers it on its empty page; activating the row opens it */
+  second = new_window ();
+  wait_for (window_lists_recent, second);
+  row = find_action_row (GTK_WIDGET (second), "recursion.txt");
+  g_assert_true (gtk_widget_is_visible (row));
+  g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+  g_assert_cmpint (adw_tab_view_get_n_pages (pyr_window_get_tab_view (second)), ==, 1);
+  wait_for (pages_settled, pyr_window_get_tab_view (second));
+  g_assert_cmpstr (pyr_profile_page_get_title (nth_page (second, 0)), ==, "recursion.txt");
+
+  close_window (second);
+}
+
 static GtkDropTarget *
 find_drop_target (GtkWidget *widget)
 {
@@ -950,6 +1005,7 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *data_home = NULL;
   int ret;
 
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
@@ -958,6 +1014,10 @@ main (int    argc,
       g_test_skip ("no display: run the UI tests under Xvfb (xvfb-run meson test)");
       return g_test_run ();
     }
+
+  /* recent files go to a scratch folder, not the user's list */
+  data_home = g_dir_make_tmp ("pyrometer-test-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -980,11 +1040,18 @@ main (int    argc,
   g_test_add_func ("/page/render-pictures", test_render_page_pictures);
   g_test_add_func ("/page/time-order", test_time_order);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
+  g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
   g_test_add_func ("/window/invalid-file-leaves-other-tabs-alone", test_invalid_file_leaves_other_tabs_alone);
   g_test_add_func ("/window/command-line-files-open-in-tabs", test_command_line_files_open_in_tabs);
 
   ret = g_test_run ();
   g_clear_object (&test_app);
+  {
+    g_autofree char *xbel = g_build_filename (data_home, "recently-used.xbel", NULL);
+
+    g_unlink (xbel);
+    g_rmdir (data_home);
+  }
   return ret;
 }
