@@ -622,6 +622,7 @@ pyr_folded_export (PyrProfile     *profile,
       for (guint i = path->len; i > 0; i--)
         {
           guint32 frame = pyr_profile_get_node_frame (profile, g_array_index (path, guint32, i - 1));
+          gboolean line_start = i == path->len;
 
           if (labels[frame] == NULL)
             {
@@ -629,6 +630,10 @@ pyr_folded_export (PyrProfile     *profile,
               labels[frame] = pyr_profile_format_frame (profile, frame);
               g_strdelimit (labels[frame], ";\r\n", ':');
             }
+          /* a line starting with '#' reads back as a comment: an empty first
+           * frame (skipped on import) keeps it a stack */
+          if (line_start && labels[frame][0] == '#')
+            g_string_append_c (buf, ';');
           g_string_append (buf, labels[frame]);
           if (i > 1)
             g_string_append_c (buf, ';');

@@ -895,6 +895,20 @@ pyr_profile_add_thread (PyrProfile *self,
   return id;
 }
 
+void
+pyr_profile_set_thread_name (PyrProfile *self,
+                             guint32     thread,
+                             const char *name)
+{
+  Thread *t;
+
+  g_return_if_fail (PYR_IS_PROFILE (self));
+  g_return_if_fail (thread < self->threads.len);
+
+  t = (Thread *) pyr_column_get (&self->threads, thread);
+  g_atomic_int_set ((gint *) &t->name, (gint) pyr_profile_intern_string (self, name, -1));
+}
+
 guint
 pyr_profile_get_n_threads (PyrProfile *self)
 {
@@ -923,7 +937,7 @@ pyr_profile_get_thread_name (PyrProfile *self,
                              guint32     thread)
 {
   g_return_val_if_fail (thread < (guint) g_atomic_int_get (&self->n_threads), "");
-  return string_at (self, ((const Thread *) pyr_column_get (&self->threads, thread))->name);
+  return string_at (self, (guint32) g_atomic_int_get ((const gint *) &((const Thread *) pyr_column_get (&self->threads, thread))->name));
 }
 
 guint32

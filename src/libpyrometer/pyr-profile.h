@@ -85,6 +85,10 @@ guint32       pyr_profile_add_thread           (PyrProfile   *self,
                                                 gint64        pid,
                                                 gint64        tid,
                                                 const char   *name);
+/* A thread learnt its name (or changed it); readers see one name or the other. */
+void          pyr_profile_set_thread_name      (PyrProfile   *self,
+                                                guint32       thread,
+                                                const char   *name);
 guint32       pyr_profile_add_process          (PyrProfile   *self,
                                                 gint64        pid,
                                                 const char   *command_line,

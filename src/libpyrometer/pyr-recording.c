@@ -128,9 +128,14 @@ on_record (const struct pyr_stream_record *record,
             ts->frames = g_array_new (FALSE, FALSE, sizeof (guint32));
             ts->nodes = g_array_new (FALSE, FALSE, sizeof (guint32));
             g_ptr_array_index (imp->threads, record->thread.id) = ts;
+            ts->profile_thread = pyr_profile_add_thread (imp->profile, t->pid, tid, string (imp, t->name));
           }
-        /* profile threads do not change: a renamed thread continues as a new one */
-        ts->profile_thread = pyr_profile_add_thread (imp->profile, t->pid, tid, string (imp, t->name));
+        else if (pyr_profile_get_thread_pid (imp->profile, ts->profile_thread) == t->pid &&
+                 pyr_profile_get_thread_tid (imp->profile, ts->profile_thread) == tid)
+          /* redefined: usually the thread got its name */
+          pyr_profile_set_thread_name (imp->profile, ts->profile_thread, string (imp, t->name));
+        else
+          ts->profile_thread = pyr_profile_add_thread (imp->profile, t->pid, tid, string (imp, t->name));
       }
       break;
 

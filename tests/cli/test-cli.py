@@ -82,6 +82,21 @@ class Report(unittest.TestCase):
         rows = json.loads(out)
         self.assertEqual({r["thread_name"] for r in rows}, {"one", "two"})
 
+    def test_sampler_recording(self):
+        path = data("recording", "two-threads.pyrometer")
+        rc, out, err = run("report", "--threads", "--json", "--limit", "0", path)
+        self.assertEqual(rc, 0, err)
+        rows = json.loads(out)
+        fib = [r for r in rows if r["name"] == "fib"]
+        self.assertEqual(len(fib), 1)
+        self.assertEqual(fib[0]["self"], 118)
+        self.assertEqual(fib[0]["thread"], 1)
+        self.assertIn("MainThread", {r["thread_name"] for r in rows})
+        # text output shows time, since the recording carries its rate
+        rc, out, err = run("report", path)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("590.0ms", out)
+
     def test_skipped_lines_warn(self):
         rc, out, err = run("report", data("folded", "simple-with-invalids.txt"))
         self.assertEqual(rc, 0)

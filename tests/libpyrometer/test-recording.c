@@ -184,6 +184,77 @@ test_export_untimed_fractional (void)
   g_assert_cmpfloat (pyr_profile_get_total_weight (q), ==, 260000000.0);
 }
 
+/* written by pyrometer-sampler -r 200 from a script whose worker thread runs fib() */
+static void
+test_sampler_file (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "recording", "two-threads.pyrometer", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PyrProfile) p = pyr_profile_load_file (file, NULL, NULL, NULL, &error);
+  g_autofree char *rate = NULL;
+  g_autofree char *format = NULL;
+  double fib = 0;
+  guint32 fib_thread = PYR_ID_NONE;
+
+  g_assert_no_error (error);
+  format = pyr_profile_dup_metadata (p, "source-format");
+  rate = pyr_profile_dup_metadata (p, "rate");
+  g_assert_cmpstr (format, ==, "pyrometer");
+  g_assert_nonnull (rate);
+  g_assert_cmpuint (pyr_profile_get_n_samples (p), ==, 260);
+  g_assert_cmpuint (pyr_profile_get_n_threads (p), ==, 2);
+  g_assert_true (pyr_profile_has_time (p));
+  g_assert_cmpint (pyr_profile_get_thread_pid (p, 0), ==, pyr_profile_get_thread_pid (p, 1));
+  for (guint i = 0; i < pyr_profile_get_n_samples (p); i++)
+    {
+      guint32 node = pyr_profile_get_sample_stack (p, i);
+      guint32 leaf;
+
+      if (i > 0)
+        g_assert_cmpint (pyr_profile_get_sample_time (p, i), >=, pyr_profile_get_sample_time (p, i - 1));
+      if (node == PYR_STACK_ROOT)
+        continue;   /* a thread caught with no Python frame */
+      leaf = pyr_profile_get_node_frame (p, node);
+      if (g_str_equal (pyr_profile_get_string (p, pyr_profile_get_frame_name (p, leaf)), "fib"))
+        {
+          g_assert_true (g_str_has_suffix (pyr_profile_get_string (p, pyr_profile_get_frame_file (p, leaf)), "work2.py"));
+          fib += pyr_profile_get_sample_weight (p, i);
+          fib_thread = pyr_profile_get_sample_thread (p, i);
+        }
+    }
+  /* fib ran in the worker only, for about 0.6 s at 200 Hz */
+  g_assert_cmpfloat (fib, ==, 118);
+  g_assert_cmpuint (fib_thread, ==, 1);
+  g_assert_cmpstr (pyr_profile_get_thread_name (p, 0), ==, "MainThread");
+}
+
+static void
+test_thread_renamed (void)
+{
+  GByteArray *bytes = g_byte_array_new ();
+  struct pyr_stream_writer *w = pyr_stream_writer_new_with_func (append_bytes, bytes);
+  struct pyr_stream_frame f = { str (w, "run"), str (w, "t.py"), 1, PYR_STREAM_FRAME_PYTHON, 0 };
+  struct pyr_stream_thread t = { 7, 0, 70, PYR_STREAM_STRING_NONE };
+  g_autoptr(PyrProfile) p = pyr_profile_new ();
+  guint32 fid, tid;
+
+  g_assert_cmpint (pyr_stream_writer_add_frame (w, &f, &fid), ==, 0);
+  g_assert_cmpint (pyr_stream_writer_add_thread (w, &t, &tid), ==, 0);
+  g_assert_cmpint (pyr_stream_writer_sample (w, 1, tid, 0, 1, &fid, 1), ==, 0);
+  t.name = str (w, "worker");
+  g_assert_cmpint (pyr_stream_writer_update_thread (w, tid, &t), ==, 0);
+  g_assert_cmpint (pyr_stream_writer_sample (w, 2, tid, 0, 1, &fid, 1), ==, 0);
+  g_assert_cmpint (pyr_stream_writer_flush (w), ==, 0);
+  pyr_stream_writer_free (w);
+
+  g_assert_true (pyr_recording_import (p, (const char *) bytes->data, bytes->len, NULL, NULL, NULL, NULL));
+  g_assert_cmpuint (pyr_profile_get_n_threads (p), ==, 1);
+  g_assert_cmpstr (pyr_profile_get_thread_name (p, 0), ==, "worker");
+  g_assert_cmpuint (pyr_profile_get_sample_thread (p, 1), ==, 0);
+  g_byte_array_unref (bytes);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -195,6 +266,8 @@ main (int   argc,
   g_test_add_func ("/recording/garbage-is-an-error", test_garbage);
   g_test_add_func ("/recording/export-round-trip", test_export_round_trip);
   g_test_add_func ("/recording/export-untimed-fractional", test_export_untimed_fractional);
+  g_test_add_func ("/recording/sampler-file", test_sampler_file);
+  g_test_add_func ("/recording/thread-renamed", test_thread_renamed);
 
   return g_test_run ();
 }
