@@ -449,7 +449,11 @@ maybe_finish (PyrRecorder *self)
   for (GList *l = waiters; l != NULL; l = l->next)
     {
       g_autoptr(GTask) task = l->data;
+      GCancellable *cancellable = g_task_get_cancellable (task);
+      gulong handler = GPOINTER_TO_SIZE (g_task_get_task_data (task));
 
+      if (handler != 0)
+        g_cancellable_disconnect (cancellable, handler);
       if (self->error != NULL)
         g_task_return_error (task, g_error_copy (self->error));
       else
@@ -706,8 +710,10 @@ pyr_recorder_wait_async (PyrRecorder         *self,
 
   g_return_if_fail (PYR_IS_RECORDER (self));
 
-  task = g_task_new (self, NULL, callback, user_data);
+  /* the task keeps the cancellable only to disconnect from it: cancelling stops, not abandons */
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pyr_recorder_wait_async);
+  g_task_set_check_cancellable (task, FALSE);
 
   switch (self->state)
     {
@@ -729,7 +735,10 @@ pyr_recorder_wait_async (PyrRecorder         *self,
 
   /* cancelling the wait stops the recording; the wait still completes with what was recorded */
   if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (on_wait_cancelled), g_object_ref (self), g_object_unref);
+    g_task_set_task_data (task,
+                          GSIZE_TO_POINTER (g_cancellable_connect (cancellable, G_CALLBACK (on_wait_cancelled),
+                                                                   g_object_ref (self), g_object_unref)),
+                          NULL);
   self->waiters = g_list_append (self->waiters, g_steal_pointer (&task));
 }
 
