@@ -393,6 +393,85 @@ test_diff (void)
   g_assert_cmpstr (pyr_diff_get_function_name (diff, 2), ==, "fast");
 }
 
+/* a tree updated after appends equals one built from scratch, for every kind and filter */
+static void
+test_update_equals_fresh (void)
+{
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (guint round = 0; round < 40; round++)
+    {
+      g_autoptr(PyrProfile) p = pyr_profile_new ();
+      g_autoptr(PyrFilter) f = pyr_filter_new ();
+      guint32 frames[6];
+      guint32 threads[3];
+      guint n = 200 + g_rand_int_range (rand, 0, 400);
+
+      for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+        {
+          char name[8];
+
+          g_snprintf (name, sizeof name, "f%u", i);
+          frames[i] = pyr_profile_intern_frame_label (p, name, strlen (name));
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        threads[i] = pyr_profile_add_thread (p, 1, i, "t");
+
+      switch (round % 5)
+        {
+        case 1: pyr_filter_set_merge_recursion (f, TRUE); break;
+        case 2: pyr_filter_set_focus_frame (f, frames[1]); break;
+        case 3: pyr_filter_add_hidden_frame (f, frames[2]); pyr_filter_add_thread (f, threads[1]); break;
+        case 4: pyr_filter_set_time_range (f, 100, 400); pyr_filter_set_include_idle (f, FALSE); break;
+        default: break;
+        }
+
+      for (PyrCallTreeKind kind = PYR_CALL_TREE_MERGED; kind <= PYR_CALL_TREE_BOTTOM_UP; kind++)
+        {
+          g_autoptr(PyrCallTree) before = NULL;
+          g_autoptr(PyrCallTree) updated = NULL;
+          g_autoptr(PyrCallTree) fresh = NULL;
+          g_autoptr(PyrProfile) q = pyr_profile_new ();
+          GString *a = g_string_new (NULL), *b = g_string_new (NULL);
+          guint32 qframes[6], qthreads[3];
+
+          /* the same samples into q, in two halves */
+          for (guint i = 0; i < 6; i++)
+            {
+              char name[8];
+
+              g_snprintf (name, sizeof name, "f%u", i);
+              qframes[i] = pyr_profile_intern_frame_label (q, name, strlen (name));
+            }
+          for (guint i = 0; i < 3; i++)
+            qthreads[i] = pyr_profile_add_thread (q, 1, i, "t");
+          g_rand_set_seed (rand, round * 7 + kind);
+          for (guint i = 0; i < n; i++)
+            {
+              guint32 node = PYR_STACK_ROOT;
+              guint depth = g_rand_int_range (rand, 0, 6);
+
+              if (i == n / 2)
+                before = pyr_call_tree_new (q, f, kind, NULL, NULL);
+              for (guint d = 0; d < depth; d++)
+                node = pyr_profile_intern_stack (q, node, qframes[g_rand_int_range (rand, 0, 6)]);
+              pyr_profile_append_sample (q, i, qthreads[g_rand_int_range (rand, 0, 3)], node,
+                                         g_rand_int_range (rand, 1, 4), g_rand_boolean (rand) ? PYR_SAMPLE_IDLE : 0);
+            }
+          updated = pyr_call_tree_update (before, NULL, NULL);
+          fresh = pyr_call_tree_new (q, f, kind, NULL, NULL);
+          dump (updated, 0, a);
+          dump (fresh, 0, b);
+          g_assert_cmpstr (a->str, ==, b->str);
+          g_assert_cmpfloat (pyr_call_tree_get_total (updated), ==, pyr_call_tree_get_total (fresh));
+          g_string_free (a, TRUE);
+          g_string_free (b, TRUE);
+        }
+      (void) p;
+    }
+  g_rand_free (rand);
+}
+
 static void
 got_result (GObject      *source,
             GAsyncResult *result,
@@ -500,6 +579,7 @@ main (int   argc,
   g_test_add_func ("/call-tree/filter-time-thread-idle", test_filter_time_thread_idle);
   g_test_add_func ("/call-tree/incremental-update", test_incremental_update);
   g_test_add_func ("/call-tree/async-and-cancel", test_async_and_cancel);
+  g_test_add_func ("/call-tree/update-equals-fresh", test_update_equals_fresh);
   g_test_add_func ("/function-table/recursion-counts-once", test_function_table_recursion_once);
   g_test_add_func ("/function-table/lines", test_line_table);
   g_test_add_func ("/timeline/bins", test_timeline_bins);
