@@ -30,7 +30,7 @@ pyr_dump_print (struct pyr_python *py,
       const char *state = (t->flags & PYR_THREAD_IDLE) ? "idle"
                           : (t->flags & PYR_THREAD_GIL) ? "active+gil" : "active";
 
-      pyr_threads_get_name (py, t->thread_id, t->native_id, t->interp, name, sizeof name);
+      pyr_threads_get_name (py, t, sample->frames, name, sizeof name);
       fprintf (out, "\nThread %" PRIu32 " [0x%" PRIx64 "] (%s%s)", t->native_id, t->thread_id,
                state, (t->flags & PYR_THREAD_GC) ? ", gc" : "");
       if (t->interp != 0)

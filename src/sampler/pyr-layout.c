@@ -46,6 +46,12 @@ set_common_old (struct pyr_layout *l)
   l->is_next = 0;
   l->ts_next = 8;
   l->ts_interp = 16;
+  /* Include/cpython/object.h (PyTypeObject, PyHeapTypeObject), Include/cpython/dictobject.h */
+  l->tp_basicsize = 32;
+  l->tp_flags = 168;
+  l->tp_dictoffset = 288;
+  l->dict_keys = 32;
+  l->dict_values = 40;
 }
 
 int
@@ -94,6 +100,8 @@ pyr_layout_for_version (struct pyr_layout *l,
       l->co_size = 128;
       l->str_ascii_size = 48;
       l->str_compact_size = 72;
+      l->fr_localsplus = minor == 10 ? 352 : 360;
+      l->ht_cached_keys = minor == 9 ? 864 : 872;
       return 0;
     }
 
@@ -105,6 +113,8 @@ pyr_layout_for_version (struct pyr_layout *l,
   l->co_filename = 112;
   l->co_name = 120;
   l->co_size = 144;
+  l->fr_localsplus = 72;
+  l->ht_cached_keys = minor == 11 ? 872 : 880;
   if (minor == 11)
     {
       /* Include/cpython/pystate.h (_PyCFrame), Include/internal/pycore_frame.h (3.11) */
@@ -429,6 +439,14 @@ pyr_layout_from_debug_offsets (struct pyr_layout *l,
    * (Include/internal/pycore_frame.h, pycore_stackref.h): THREAD 0, GENERATOR 1,
    * FRAME_OBJECT 2, INTERPRETER 3, CSTACK 4.  In 3.13 CSTACK is 3. */
   l->fr_code_tagged = l->minor >= 14;
+  l->fr_localsplus = dt_get (&t, "interpreter_frame.localsplus");
+  /* not in the table; the same in 3.13 as in 3.12 (Include/cpython/object.h) */
+  l->tp_basicsize = 32;
+  l->tp_dictoffset = 288;
+  l->ht_cached_keys = 880;
+  l->tp_flags = dt_get (&t, "type_object.tp_flags");
+  l->dict_keys = dt_get (&t, "dict_object.ma_keys");
+  l->dict_values = dt_get (&t, "dict_object.ma_values");
   l->owner_first_skipped = 3;
 
   co_size = dt_get (&t, "code_object.size");

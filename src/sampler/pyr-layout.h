@@ -93,6 +93,16 @@ struct pyr_layout
   uint64_t str_compact_size;         /* sizeof (PyCompactUnicodeObject): other data follows */
   uint64_t bytes_size;
   uint64_t bytes_sval;
+
+  /* For thread names before 3.14 (threading.Thread._name, read from the instance):
+   * the first local of a frame, and what instance attributes hang off. */
+  uint64_t fr_localsplus;            /* f_localsplus or localsplus */
+  uint64_t tp_basicsize;
+  uint64_t tp_flags;
+  uint64_t tp_dictoffset;
+  uint64_t ht_cached_keys;           /* PyHeapTypeObject */
+  uint64_t dict_keys;                /* PyDictObject.ma_keys */
+  uint64_t dict_values;              /* PyDictObject.ma_values */
 };
 
 /* The compiled-in layout of minor version 3.minor (8-12); -ENOENT for others. */

@@ -173,6 +173,61 @@ read_string (struct pyr_python *py,
   return pyr_strtab_intern (&py->strings, utf8, out, sid);
 }
 
+int
+pyr_python_read_str (struct pyr_python *py,
+                     uint64_t           addr,
+                     char              *buf,
+                     size_t             len)
+{
+  const struct pyr_layout *l = &py->layout;
+  uint8_t header[128];
+  uint32_t state, kind;
+  int64_t length;
+  size_t out = 0;
+  uint8_t raw[1024];
+  int ret;
+
+  if (len == 0 || l->str_compact_size > sizeof header)
+    return -EINVAL;
+  buf[0] = '\0';
+  if ((ret = pyr_remote_read (&py->mem, addr, header, l->str_compact_size)) < 0)
+    return ret;
+  memcpy (&state, header + l->str_state, sizeof state);
+  memcpy (&length, header + l->str_length, sizeof length);
+  kind = (state >> 2) & 7;
+  if (!((state >> 5) & 1) || length < 0 || (kind != 1 && kind != 2 && kind != 4))
+    return -PYR_EINCONSISTENT;
+  if ((size_t) length * kind > sizeof raw)
+    length = (int64_t) (sizeof raw / kind);
+  if ((ret = pyr_remote_read (&py->mem,
+                              addr + (((state >> 6) & 1) ? l->str_ascii_size : l->str_compact_size),
+                              raw, (size_t) length * kind)) < 0)
+    return ret;
+  for (int64_t i = 0; i < length; i++)
+    {
+      uint32_t c;
+      char tmp[4];
+      size_t n;
+      if (kind == 1)
+        c = raw[i];
+      else if (kind == 2)
+        {
+          uint16_t c16;
+          memcpy (&c16, raw + i * 2, 2);
+          c = c16;
+        }
+      else
+        memcpy (&c, raw + i * 4, 4);
+      n = put_utf8 (tmp, c);
+      if (out + n >= len)
+        break;
+      memcpy (buf + out, tmp, n);
+      out += n;
+    }
+  buf[out] = '\0';
+  return 0;
+}
+
 /* ---- code objects --------------------------------------------------------------------------- */
 
 static int
@@ -526,7 +581,8 @@ struct walk
   uint64_t  top;       /* end of the innermost frame (3.11+), for the next window */
   uint64_t  chunk;
   uint64_t  chunk_size;
-  uint64_t *objs;      /* <= 3.10: frame object addresses seen, for the next prefetch */
+  uint64_t  root;      /* the last frame pushed */
+  uint64_t *objs;      /* frame addresses read outside the chunk copy, for the next prefetch */
   uint32_t  n_objs;
   uint32_t  objs_cap;
 };
@@ -598,6 +654,7 @@ walk_frame_objects (struct pyr_python         *py,
         return ret;
       if (push_frame (w, fid) > 0)
         return 0;
+      w->root = frame;
       if (get_u64 (f, l->fr_back) == frame)
         return -PYR_EINCONSISTENT;
       frame = get_u64 (f, l->fr_back);
@@ -660,6 +717,7 @@ walk_interpreter_frames (struct pyr_python         *py,
             return ret;
           if (push_frame (w, fid) > 0)
             return 0;
+          w->root = frame;
         }
       if (prev == frame)
         return -PYR_EINCONSISTENT;
@@ -979,6 +1037,7 @@ pyr_python_sample (struct pyr_python *py,
                 }
               t->first = sample->n_frames;
               t->depth = w.depth;
+              t->root_frame = w.root;
               if (w.truncated)
                 t->flags |= PYR_THREAD_TRUNCATED;
               sample->n_frames += w.depth;

@@ -35,6 +35,7 @@ struct pyr_thread_sample
   uint32_t flags;
   uint32_t first;           /* frames[first .. first + depth), root first */
   uint32_t depth;
+  uint64_t root_frame;      /* remote address of the outermost Python frame */
 };
 
 struct pyr_sample
@@ -157,6 +158,12 @@ int  pyr_python_sample  (struct pyr_python  *py,
 /* Starts a new validation epoch: cached code objects are checked against reuse again at their
  * next use.  The sampling loop calls it every ~100 ms. */
 void pyr_python_new_epoch (struct pyr_python *py);
+
+/* Reads a str object as UTF-8 into buf (NUL-terminated, truncated to len - 1 bytes). */
+int  pyr_python_read_str (struct pyr_python *py,
+                          uint64_t           addr,
+                          char              *buf,
+                          size_t             len);
 
 /* Appends a frame built from strings (pseudo-frames, e.g. for tests). */
 int  pyr_python_intern_frame (struct pyr_python *py,

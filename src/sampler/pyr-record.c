@@ -37,6 +37,7 @@ struct recorder
   struct pyr_python         *py;
   struct pyr_stream_writer  *w;
   struct thread_slot        *threads;
+  const uint32_t            *frames;     /* the current sample's frames */
   uint32_t                   stack[PYR_MAX_DEPTH];
 };
 
@@ -111,8 +112,7 @@ thread_name_sid (struct recorder                *rec,
 {
   char name[256];
 
-  if (pyr_threads_get_name (rec->py, t->thread_id, t->native_id, t->interp, name,
-                            sizeof name) < 0 || name[0] == '\0')
+  if (pyr_threads_get_name (rec->py, t, rec->frames, name, sizeof name) < 0 || name[0] == '\0')
     return -ENOENT;
   return pyr_strtab_intern (&rec->py->strings, name, strlen (name), sid);
 }
@@ -189,6 +189,7 @@ write_sample (struct recorder                 *rec,
               uint64_t                         time_ns,
               struct pyr_record_result        *res)
 {
+  rec->frames = sample->frames;
   for (uint32_t i = 0; i < sample->n_threads; i++)
     {
       const struct pyr_thread_sample *t = &sample->threads[i];
@@ -340,7 +341,7 @@ pyr_record_run (struct pyr_python               *py,
                 struct pyr_record_result        *res,
                 struct pyr_err                  *err)
 {
-  struct recorder rec = { py, w, NULL, { 0 } };
+  struct recorder rec = { py, w, NULL, NULL, { 0 } };
   struct pyr_sample *sample;
   struct pyr_ptrace pt = { .task_dir_fd = -1 };
   double mean_ns = 1e9 / opts->rate_hz;

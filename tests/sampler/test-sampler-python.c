@@ -253,12 +253,9 @@ test_dump (gconstpointer data)
           g_assert_true (strstr (header, "(idle)") < sleeper_at);
           g_assert_nonnull (strstr (out, "(active"));
           g_assert_nonnull (strstr (out, ": \"MainThread\"\n    spin ("));
-          /* from 3.14 threading names the OS thread */
-          if (in->minor >= 14)
-            {
-              g_assert_nonnull (strstr (header, ": \"sleepy\""));
-              g_assert_true (strstr (header, ": \"sleepy\"") < sleeper_at);
-            }
+          /* the name given to threading.Thread */
+          g_assert_nonnull (strstr (header, ": \"sleepy\""));
+          g_assert_true (strstr (header, ": \"sleepy\"") < sleeper_at);
         }
     }
   target_stop (&t);
@@ -275,6 +272,7 @@ struct stream_check
   int         other;       /* anything else: wrong */
   char       *sleeper_leaf;
   int         stats;
+  int         main_thread_named;
   gboolean    end;
   int64_t     end_code;
   uint32_t    end_reason;
@@ -320,6 +318,11 @@ on_record (const struct pyr_stream_record *r,
       break;
     case PYR_STREAM_RECORD_STATS:
       c->stats++;
+      break;
+    case PYR_STREAM_RECORD_THREAD:
+      if (g_strcmp0 (g_hash_table_lookup (c->strings, GUINT_TO_POINTER (r->thread.thread.name)),
+                     "MainThread") == 0)
+        c->main_thread_named++;
       break;
     case PYR_STREAM_RECORD_END:
       c->end = TRUE;
@@ -392,6 +395,7 @@ test_record_attached (gconstpointer data)
   g_assert_cmpint (c.other, ==, 0);
   g_assert_cmpint (c.exact, >=, c.samples * 80 / 100);
   g_assert_cmpint (c.stats, >=, 1);
+  g_assert_cmpint (c.main_thread_named, ==, 1);
   g_assert_true (c.end);
   g_assert_cmpuint (c.end_reason, ==, PYR_STREAM_END_COMPLETE);
   g_unlink (file);
