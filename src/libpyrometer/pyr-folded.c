@@ -630,9 +630,11 @@ pyr_folded_export (PyrProfile     *profile,
               labels[frame] = pyr_profile_format_frame (profile, frame);
               g_strdelimit (labels[frame], ";\r\n", ':');
             }
-          /* a line starting with '#' reads back as a comment: an empty first
-           * frame (skipped on import) keeps it a stack */
-          if (line_start && labels[frame][0] == '#')
+          /* a line starting with '#' reads back as a comment, one starting
+           * "P<pid>;T" as Austin's process and thread: an empty first frame
+           * (skipped on import) keeps them frames */
+          if (line_start && (labels[frame][0] == '#' ||
+                             (labels[frame][0] == 'P' && g_ascii_isdigit (labels[frame][1]))))
             g_string_append_c (buf, ';');
           g_string_append (buf, labels[frame]);
           if (i > 1)
