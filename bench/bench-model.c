@@ -244,7 +244,8 @@ static int
 bench_load (int    argc,
             char **argv)
 {
-  printf ("| %-40s | %9s | %9s | %9s | %10s | %8s |\n", "file", "MB", "seconds", "MB/s", "samples", "format");
+  printf ("| %-40s | %9s | %9s | %9s | %10s | %8s | %9s | %11s |\n", "file", "MB", "seconds", "MB/s", "samples", "format",
+          "CPU s", "MB/CPU s");
   for (int i = 0; i < argc; i++)
     {
       g_autoptr(GFile) file = g_file_new_for_path (argv[i]);
@@ -255,18 +256,20 @@ bench_load (int    argc,
       g_autofree char *format = NULL;
       double mb = info ? g_file_info_get_size (info) / 1e6 : 0;
       gint64 t0 = g_get_monotonic_time ();
-      double secs;
+      double c0 = cpu_ms ();
+      double secs, cpu;
 
       p = pyr_profile_load_file (file, NULL, NULL, NULL, &error);
       secs = (g_get_monotonic_time () - t0) / 1e6;
+      cpu = (cpu_ms () - c0) / 1e3;
       if (p == NULL)
         {
           printf ("| %-40s | error: %s\n", base, error->message);
           continue;
         }
       format = pyr_profile_dup_metadata (p, "source-format");
-      printf ("| %-40s | %9.1f | %9.3f | %9.1f | %10u | %8s |\n", base, mb, secs, mb / secs,
-              pyr_profile_get_n_samples (p), format);
+      printf ("| %-40s | %9.1f | %9.3f | %9.1f | %10u | %8s | %9.3f | %11.1f |\n", base, mb, secs, mb / secs,
+              pyr_profile_get_n_samples (p), format, cpu, mb / cpu);
     }
   printf ("peak RSS %.0f MB\n", peak_rss_mb ());
   return 0;
