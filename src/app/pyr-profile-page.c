@@ -22,18 +22,31 @@ node_function (PyrFunctionTable *table,
   return frame == PYR_ID_NONE ? PYR_ID_NONE : pyr_function_table_lookup_frame (table, frame);
 }
 
-/* The widest node of a function, to select it in the flame graph. */
-static guint32
-hottest_node (PyrFunctionTable *table,
-              PyrFlameTree     *tree,
-              guint32           function)
+/* The widest node of each function in the merged tree, to select it in the flame graph;
+ * computed with the table on the worker thread, as big trees take a while to scan. */
+static guint32 *
+hottest_nodes (PyrFunctionTable *table,
+               PyrFlameTree     *tree)
 {
-  guint32 best = PYR_ID_NONE;
+  PyrProfile *profile = pyr_flame_tree_get_profile (tree);
+  guint n_frames = pyr_profile_get_n_frames (profile);
+  guint n_rows = pyr_function_table_get_n_rows (table);
+  g_autofree guint32 *frame_row = g_new (guint32, MAX (n_frames, 1));
+  guint32 *best = g_new (guint32, MAX (n_rows, 1));
 
+  for (guint32 frame = 0; frame < n_frames; frame++)
+    frame_row[frame] = pyr_function_table_lookup_frame (table, frame);
+  for (guint32 row = 0; row < n_rows; row++)
+    best[row] = PYR_ID_NONE;
   for (guint32 node = 1; node < pyr_flame_tree_get_n_nodes (tree); node++)
-    if (node_function (table, tree, node) == function &&
-        (best == PYR_ID_NONE || pyr_flame_tree_get_total (tree, node) > pyr_flame_tree_get_total (tree, best)))
-      best = node;
+    {
+      guint32 frame = pyr_flame_tree_get_frame (tree, node);
+      guint32 row = frame < n_frames ? frame_row[frame] : PYR_ID_NONE;
+
+      if (row < n_rows &&
+          (best[row] == PYR_ID_NONE || pyr_flame_tree_get_total (tree, node) > pyr_flame_tree_get_total (tree, best[row])))
+        best[row] = node;
+    }
   return best;
 }
 
@@ -63,6 +76,8 @@ struct _PyrProfilePage
   GCancellable        *cancellable;
   PyrProfile          *profile;
   PyrFunctionTable    *table;
+  guint32             *hottest;       /* per table row: its widest node in merged_tree */
+  PyrFlameTree        *merged_tree;
   PyrProfilePageState  state;
   double               progress;
   char                *error_message;
@@ -237,8 +252,22 @@ on_table_selection_changed (PyrProfilePage *self)
   self->syncing_selection = TRUE;
   highlight_function (self, function);
   if (function != PYR_ID_NONE)
-    pyr_flame_graph_set_selected_node (self->flame_graph,
-                                       hottest_node (self->table, pyr_flame_graph_get_tree (self->flame_graph), function));
+    {
+      guint32 node = self->hottest[function];
+
+      /* in a flame chart the merged tree's node ids mean nothing: find the frame there */
+      if (pyr_flame_graph_get_tree (self->flame_graph) != self->merged_tree)
+        {
+          PyrFlameTree *tree = pyr_flame_graph_get_tree (self->flame_graph);
+
+          node = PYR_ID_NONE;
+          for (guint32 n = 1; n < pyr_flame_tree_get_n_nodes (tree); n++)
+            if (node_function (self->table, tree, n) == function &&
+                (node == PYR_ID_NONE || pyr_flame_tree_get_total (tree, n) > pyr_flame_tree_get_total (tree, node)))
+              node = n;
+        }
+      pyr_flame_graph_set_selected_node (self->flame_graph, node);
+    }
   self->syncing_selection = FALSE;
 }
 
@@ -319,6 +348,7 @@ typedef struct
 {
   PyrFlameTree     *tree;
   PyrFunctionTable *table;
+  guint32          *hottest;
 } Views;
 
 static void
@@ -326,6 +356,7 @@ views_free (Views *views)
 {
   g_clear_pointer (&views->tree, pyr_flame_tree_unref);
   g_clear_object (&views->table);
+  g_free (views->hottest);
   g_free (views);
 }
 
@@ -346,6 +377,7 @@ build_views_thread (GTask        *task,
       return;
     }
   views->table = pyr_function_table_new (pyr_flame_tree_get_call_tree (views->tree), PYR_FUNCTION_TABLE_BY_FUNCTION);
+  views->hottest = hottest_nodes (views->table, views->tree);
   g_task_return_pointer (task, views, (GDestroyNotify) views_free);
 }
 
@@ -366,6 +398,8 @@ views_built (GObject      *object,
     }
 
   self->table = g_object_ref (views->table);
+  self->hottest = g_steal_pointer (&views->hottest);
+  self->merged_tree = pyr_flame_tree_ref (views->tree);
   pyr_flame_graph_set_tree (self->flame_graph, views->tree);
   pyr_functions_view_set_table (self->functions_view, views->table);
   views_free (views);
@@ -631,6 +665,8 @@ pyr_profile_page_dispose (GObject *object)
   g_clear_object (&self->order_cancellable);
   g_clear_object (&self->profile);
   g_clear_object (&self->table);
+  g_clear_pointer (&self->hottest, g_free);
+  g_clear_pointer (&self->merged_tree, pyr_flame_tree_unref);
 
   G_OBJECT_CLASS (pyr_profile_page_parent_class)->dispose (object);
 }

@@ -327,6 +327,16 @@ test_search_reports_matched_percentage (void)
   /* the functions table shows only the matching functions */
   g_assert_cmpuint (pyr_functions_view_get_n_rows (pyr_profile_page_get_functions_view (page)), ==, 2);
 
+  /* Ctrl+F is the window's find action: it opens the page's search */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL));
+  iterate_main_loop ();
+  {
+    GtkWidget *bar = gtk_widget_get_ancestor (gtk_window_get_focus (GTK_WINDOW (window)), GTK_TYPE_SEARCH_BAR);
+
+    g_assert_nonnull (bar);
+    g_assert_true (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  }
+
   pyr_profile_page_set_search (page, "", FALSE);
   g_assert_false (pyr_flame_graph_get_search_active (graph));
   g_assert_null (pyr_profile_page_get_matched_text (page));
