@@ -17,7 +17,6 @@ struct _PyrCallTree
   PyrStackMap      map;          /* MERGED and TIME_ORDER */
   gboolean         have_map;
   PyrCallTree     *base;         /* BOTTOM_UP: the merged tree it inverts */
-  PyrNodeTree      inverted;     /* BOTTOM_UP */
 
   guint            n_seen;
   guint            n_passed;
@@ -114,9 +113,7 @@ pyr_call_tree_finalize (GObject *object)
 
   if (self->have_map)
     pyr_stack_map_clear (&self->map);
-  if (self->kind == PYR_CALL_TREE_BOTTOM_UP)
-    pyr_node_tree_clear (&self->inverted);
-  if (self->kind == PYR_CALL_TREE_TIME_ORDER)
+  if (self->kind != PYR_CALL_TREE_MERGED)
     {
       g_clear_pointer (&self->parent, g_array_unref);
       g_clear_pointer (&self->frame, g_array_unref);
@@ -411,6 +408,19 @@ add_samples (PyrCallTree   *self,
   return TRUE;
 }
 
+typedef struct
+{
+  guint32 base_node;   /* where this stack has got to, walking toward the root */
+  guint32 inv_node;    /* the inverted node it is in */
+  double  weight;
+} Member;
+
+/*
+ * The inverted tree, level by level: level k holds, for every stack with self
+ * weight, its frame k steps from the leaf. Members of one inverted node are
+ * split among its children by the frame one step further up, through a table
+ * indexed by frame (small, so this stays in cache, unlike a hash of nodes).
+ */
 static void
 build_inverted (PyrCallTree *self)
 {
@@ -418,23 +428,100 @@ build_inverted (PyrCallTree *self)
   const guint32 *bparent = (const guint32 *) base->parent->data;
   const guint32 *bframe = (const guint32 *) base->frame->data;
   const double *bself = (const double *) base->self_weight->data;
+  guint n_base = base->self_weight->len;
+  guint32 max_frame = 0;
+  g_autofree guint32 *child_of_frame = NULL;   /* frame -> inverted child, valid when stamp matches */
+  g_autofree guint32 *stamp = NULL;
+  g_autoptr(GArray) cur = g_array_new (FALSE, FALSE, sizeof (Member));
+  g_autoptr(GArray) next = g_array_new (FALSE, FALSE, sizeof (Member));
+  g_autoptr(GArray) sorted = g_array_new (FALSE, FALSE, sizeof (Member));
+  guint32 none = PYR_ID_NONE;
+  double zero = 0;
 
-  pyr_node_tree_init (&self->inverted);
-  self->parent = self->inverted.parent;
-  self->frame = self->inverted.frame;
-  self->self_weight = g_array_new (FALSE, TRUE, sizeof (double));
+  self->parent = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->frame = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->self_weight = g_array_new (FALSE, FALSE, sizeof (double));
+  g_array_append_val (self->parent, none);
+  g_array_append_val (self->frame, none);
+  g_array_append_val (self->self_weight, zero);
 
-  for (guint32 n = 1; n < base->self_weight->len; n++)
+  for (guint32 n = 1; n < n_base; n++)
+    if (bframe[n] != PYR_ID_NONE && bframe[n] + 1 > max_frame)
+      max_frame = bframe[n] + 1;
+  child_of_frame = g_new (guint32, MAX (max_frame, 1));
+  stamp = g_new (guint32, MAX (max_frame, 1));
+  memset (stamp, 0xff, sizeof (guint32) * MAX (max_frame, 1));
+
+  /* level 1: the leaves, one member each, all under the root */
+  for (guint32 n = 1; n < n_base; n++)
+    if (bself[n] != 0)
+      {
+        Member m = { n, 0, bself[n] };
+
+        g_array_append_val (cur, m);
+      }
+  if (n_base > 0 && bself[0] != 0)
+    g_array_index (self->self_weight, double, 0) += bself[0];
+
+  while (cur->len > 0)
     {
-      guint32 inv = 0;
+      const Member *members = (const Member *) cur->data;
+      guint first_new = self->parent->len;
+      guint n_new;
 
-      if (bself[n] == 0)
-        continue;
-      for (guint32 m = n; m != 0; m = bparent[m])
-        inv = pyr_node_tree_child (&self->inverted, inv, bframe[m]);
-      grow_self (self);
-      g_array_index (self->self_weight, double, inv) += bself[n];
+      /* cur is grouped by inv_node; give each group's frames their children */
+      g_array_set_size (next, 0);
+      for (guint i = 0; i < cur->len; i++)
+        {
+          guint32 f = bframe[members[i].base_node];
+          guint32 parent_inv = members[i].inv_node;
+          guint32 child;
+          Member m;
+
+          if (stamp[f] != parent_inv)
+            {
+              child = self->parent->len;
+              g_array_append_val (self->parent, parent_inv);
+              g_array_append_val (self->frame, f);
+              g_array_append_val (self->self_weight, zero);
+              stamp[f] = parent_inv;
+              child_of_frame[f] = child;
+            }
+          child = child_of_frame[f];
+
+          m.base_node = bparent[members[i].base_node];
+          m.inv_node = child;
+          m.weight = members[i].weight;
+          if (m.base_node == 0)
+            g_array_index (self->self_weight, double, child) += m.weight;   /* the stack ends here */
+          else
+            g_array_append_val (next, m);
+        }
+
+      /* group next by its inverted node (ids first_new.. are this level's) */
+      n_new = self->parent->len - first_new;
+      {
+        g_autofree guint32 *offset = g_new0 (guint32, n_new + 1);
+        const Member *nm = (const Member *) next->data;
+
+        for (guint i = 0; i < next->len; i++)
+          offset[nm[i].inv_node - first_new + 1]++;
+        for (guint k = 0; k < n_new; k++)
+          offset[k + 1] += offset[k];
+        g_array_set_size (sorted, next->len);
+        for (guint i = 0; i < next->len; i++)
+          g_array_index (sorted, Member, offset[nm[i].inv_node - first_new]++) = nm[i];
+      }
+      /* groups of different parents may reuse a frame: stamps are per parent id, and
+       * parent ids of the next level are all new, so no reset is needed */
+      {
+        GArray *tmp = cur;
+
+        cur = sorted;
+        sorted = tmp;
+      }
     }
+
   self->n_seen = base->n_seen;
   self->n_passed = base->n_passed;
 }

@@ -12,10 +12,17 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  GArray  *parent;   /* guint32 */
-  GArray  *frame;    /* guint32 */
-  guint32 *slots;    /* node id + 1, 0 = empty */
-  guint    mask;
+  guint32 parent;
+  guint32 frame;
+  guint32 id_plus_one;   /* 0 = empty */
+} PyrNodeSlot;
+
+typedef struct
+{
+  GArray      *parent;   /* guint32 */
+  GArray      *frame;    /* guint32 */
+  PyrNodeSlot *slots;    /* keys inline: a probe touches one cache line */
+  guint        mask;
 } PyrNodeTree;
 
 void     pyr_node_tree_init  (PyrNodeTree       *tree);

@@ -26,7 +26,7 @@ pyr_node_tree_init (PyrNodeTree *tree)
   g_array_append_val (tree->parent, none);
   g_array_append_val (tree->frame, none);
   tree->mask = 255;
-  tree->slots = g_new0 (guint32, tree->mask + 1);
+  tree->slots = g_new0 (PyrNodeSlot, tree->mask + 1);
 }
 
 void
@@ -36,7 +36,7 @@ pyr_node_tree_copy (PyrNodeTree       *dest,
   dest->parent = g_array_copy (src->parent);
   dest->frame = g_array_copy (src->frame);
   dest->mask = src->mask;
-  dest->slots = g_memdup2 (src->slots, sizeof (guint32) * (src->mask + 1));
+  dest->slots = g_memdup2 (src->slots, sizeof (PyrNodeSlot) * (src->mask + 1));
 }
 
 void
@@ -51,17 +51,18 @@ static void
 node_tree_grow (PyrNodeTree *tree)
 {
   guint mask = tree->mask * 2 + 1;
-  guint32 *slots = g_new0 (guint32, mask + 1);
-  const guint32 *parent = (const guint32 *) tree->parent->data;
-  const guint32 *frame = (const guint32 *) tree->frame->data;
+  PyrNodeSlot *slots = g_new0 (PyrNodeSlot, mask + 1);
 
-  for (guint32 id = 1; id < tree->parent->len; id++)
+  for (guint i = 0; i <= tree->mask; i++)
     {
-      guint pos = hash_pair (parent[id], frame[id]) & mask;
+      PyrNodeSlot s = tree->slots[i];
+      guint pos;
 
-      while (slots[pos] != 0)
-        pos = (pos + 1) & mask;
-      slots[pos] = id + 1;
+      if (s.id_plus_one == 0)
+        continue;
+      for (pos = hash_pair (s.parent, s.frame) & mask; slots[pos].id_plus_one != 0; pos = (pos + 1) & mask)
+        ;
+      slots[pos] = s;
     }
   g_free (tree->slots);
   tree->slots = slots;
@@ -73,23 +74,20 @@ pyr_node_tree_child (PyrNodeTree *tree,
                      guint32      parent,
                      guint32      frame)
 {
-  const guint32 *parents = (const guint32 *) tree->parent->data;
-  const guint32 *frames = (const guint32 *) tree->frame->data;
   guint pos = hash_pair (parent, frame) & tree->mask;
+  PyrNodeSlot *slot;
   guint32 id;
 
-  for (; tree->slots[pos] != 0; pos = (pos + 1) & tree->mask)
-    {
-      guint32 n = tree->slots[pos] - 1;
-
-      if (parents[n] == parent && frames[n] == frame)
-        return n;
-    }
+  for (; (slot = &tree->slots[pos])->id_plus_one != 0; pos = (pos + 1) & tree->mask)
+    if (slot->parent == parent && slot->frame == frame)
+      return slot->id_plus_one - 1;
 
   id = tree->parent->len;
   g_array_append_val (tree->parent, parent);
   g_array_append_val (tree->frame, frame);
-  tree->slots[pos] = id + 1;
+  slot->parent = parent;
+  slot->frame = frame;
+  slot->id_plus_one = id + 1;
   if ((id + 1) * 2 > tree->mask)
     node_tree_grow (tree);
   return id;
