@@ -270,6 +270,7 @@ add_samples (PyrCallTree   *self,
   const guint32 *map;
   guint next_check;
   GArray *path = NULL;
+  g_autofree guint32 *ddepth = NULL;   /* TIME_ORDER: depth of each filtered-tree node */
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -283,7 +284,16 @@ add_samples (PyrCallTree   *self,
   if (self->kind == PYR_CALL_TREE_MERGED)
     grow_self (self);
   else
-    path = g_array_new (FALSE, FALSE, sizeof (guint32));
+    {
+      guint n_d = pyr_node_tree_size (&self->map.tree);
+      const guint32 *dpar = (const guint32 *) self->map.tree.parent->data;
+
+      path = g_array_new (FALSE, FALSE, sizeof (guint32));
+      ddepth = g_new (guint32, n_d);
+      ddepth[0] = 0;
+      for (guint n = 1; n < n_d; n++)
+        ddepth[n] = ddepth[dpar[n]] + 1;
+    }
 
   for (guint c = self->n_seen / PYR_PROFILE_CHUNK_SIZE; c * PYR_PROFILE_CHUNK_SIZE < n_samples; c++)
     {
@@ -357,18 +367,26 @@ add_samples (PyrCallTree   *self,
                   continue;
                 }
 
-              /* the new stack, leaf first, and how much of the thread's last one it keeps */
-              depth = 0;
-              for (guint32 m = d; m != 0; m = dparent[m])
-                {
-                  if (depth == path->len)
-                    g_array_set_size (path, MAX (64, path->len * 2));
-                  ((guint32 *) path->data)[depth++] = m;
-                }
+              /* walk up from the new leaf only until the thread's last stack:
+               * what is above is shared, and its time-order nodes continue */
+              {
+                guint32 m = d;
+                guint n_up = 0;
+                guint dlen = cur->dpath->len;
+
+                dp = (guint32 *) cur->dpath->data;
+                while (m != 0 && !(ddepth[m] <= dlen && dp[ddepth[m] - 1] == m))
+                  {
+                    if (n_up == path->len)
+                      g_array_set_size (path, MAX (64, path->len * 2));
+                    ((guint32 *) path->data)[n_up++] = m;
+                    m = dparent[m];
+                  }
+                k = m == 0 ? 0 : ddepth[m];
+                depth = k + n_up;
+              }
+              /* path holds the new part leaf first: depth j (>= k) is at depth - 1 - j */
               path_nodes = (guint32 *) path->data;
-              dp = (guint32 *) cur->dpath->data;
-              for (k = 0; k < cur->dpath->len && k < depth && dp[k] == path_nodes[depth - 1 - k]; k++)
-                ;
 
               g_array_set_size (cur->dpath, depth);
               g_array_set_size (cur->tpath, depth);
@@ -388,7 +406,7 @@ add_samples (PyrCallTree   *self,
                 for (guint j = k; j < depth; j++)
                   {
                     guint32 id = first_new + (j - k);
-                    guint32 dnode = path_nodes[depth - 1 - j];
+                    guint32 dnode = path_nodes[depth - 1 - j];   /* j >= k, so < depth - k entries */
 
                     tparent[id] = parent_t;
                     tframe[id] = dframe[dnode];
