@@ -41,6 +41,8 @@ struct _PyrFlameGraph
   PyrFlameTree        *labels_tree;    /* not a reference: compared only */
   PangoFontDescription *label_font;
 
+  GtkWidget           *context_menu;   /* GtkPopoverMenu, a child of ours */
+
   GtkAdjustment       *hadjustment;
   GtkAdjustment       *vadjustment;
   guint                hscroll_policy : 1;
@@ -1083,6 +1085,77 @@ on_query_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
+/* ---- context menu ---- */
+
+void
+pyr_flame_graph_set_context_menu (PyrFlameGraph *self,
+                                  GMenuModel    *menu)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
+  if (menu == NULL)
+    return;
+  self->context_menu = gtk_popover_menu_new_from_model (menu);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+  gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+}
+
+static void
+popup_at (PyrFlameGraph *self,
+          double         x,
+          double         y)
+{
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),
+                               &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
+gboolean
+pyr_flame_graph_popup_menu (PyrFlameGraph *self,
+                            guint32        node)
+{
+  graphene_rect_t area;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+
+  if (self->context_menu == NULL || node == PYR_ID_NONE)
+    return FALSE;
+  pyr_flame_graph_set_selected_node (self, node);
+  if (!pyr_flame_graph_get_node_area (self, node, &area))
+    graphene_rect_init (&area, 0, 0, 1, 1);
+  popup_at (self, MAX (area.origin.x, 0) + MIN (area.size.width, 40) / 2, area.origin.y + area.size.height);
+  return TRUE;
+}
+
+static void
+on_secondary_pressed (GtkGestureClick *gesture,
+                      int              n_press,
+                      double           x,
+                      double           y,
+                      PyrFlameGraph   *self)
+{
+  guint32 node = pyr_flame_graph_get_node_at (self, x, y);
+
+  if (self->context_menu == NULL || node == PYR_ID_NONE)
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  pyr_flame_graph_set_selected_node (self, node);
+  popup_at (self, x, y);
+}
+
+static gboolean
+menu_key (GtkWidget *widget,
+          GVariant  *args,
+          gpointer   user_data)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+
+  return pyr_flame_graph_popup_menu (self, self->selected_node != PYR_ID_NONE ? self->selected_node
+                                                                                : self->zoom_node);
+}
+
 /* ---- input ---- */
 
 static void
@@ -1285,6 +1358,8 @@ pyr_flame_graph_size_allocate (GtkWidget *widget,
   if (self->tree != NULL && width != self->layout_width)
     pyr_flame_graph_queue_layout (self);
   pyr_flame_graph_update_adjustment (self);
+  if (self->context_menu != NULL)
+    gtk_popover_present (GTK_POPOVER (self->context_menu));
 }
 
 static void
@@ -1326,6 +1401,7 @@ pyr_flame_graph_dispose (GObject *object)
   if (self->layout_cancellable != NULL)
     g_cancellable_cancel (self->layout_cancellable);
   g_clear_object (&self->layout_cancellable);
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   g_signal_handlers_disconnect_by_func (adw_style_manager_get_default (), on_dark_changed, self);
   if (self->hadjustment != NULL)
     g_signal_handlers_disconnect_by_func (self->hadjustment, on_adjustment_changed, self);
@@ -1501,6 +1577,8 @@ pyr_flame_graph_class_init (PyrFlameGraphClass *klass)
   for (guint i = 0; i < G_N_ELEMENTS (arrows); i++)
     gtk_widget_class_add_binding (widget_class, arrows[i].key, arrows[i].mods, move_selection,
                                   "i", (gint32) arrows[i].move);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Menu, 0, menu_key, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, menu_key, NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "flame.zoom-selected", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "flame.zoom-selected", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "flame.zoom-selected", NULL);
@@ -1537,6 +1615,11 @@ pyr_flame_graph_init (PyrFlameGraph *self)
   click = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   set_adjustment (self, &self->hadjustment, NULL);

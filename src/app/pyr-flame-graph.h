@@ -57,6 +57,13 @@ void                 pyr_flame_graph_set_highlighted_frames (PyrFlameGraph     *
                                                              const guint32     *frames,
                                                              guint              n_frames);
 
+/* The menu a right click (or the Menu key) opens on a frame, after selecting it. */
+void                 pyr_flame_graph_set_context_menu    (PyrFlameGraph        *self,
+                                                          GMenuModel           *menu);
+/* Opens it at a node, as the pointer or keyboard would; FALSE without a menu. */
+gboolean             pyr_flame_graph_popup_menu          (PyrFlameGraph        *self,
+                                                          guint32               node);
+
 /* The layout runs on a worker thread; TRUE until the current one arrives. */
 gboolean             pyr_flame_graph_get_layout_pending  (PyrFlameGraph        *self);
 PyrFlameLayout      *pyr_flame_graph_get_layout          (PyrFlameGraph        *self);

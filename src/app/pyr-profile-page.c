@@ -5,8 +5,11 @@
 
 #include <glib/gi18n.h>
 
+#include "pyr-filter.h"
 #include "pyr-function-table.h"
 #include "pyr-profile-loader.h"
+
+static void update_frame_actions (PyrProfilePage *self);
 
 /* The function (table row) of a flame graph node; PYR_ID_NONE for the root. */
 static guint32
@@ -62,7 +65,10 @@ struct _PyrProfilePage
   GtkLabel            *matched_label;
   GtkToggleButton     *flame_toggle;
   GtkToggleButton     *order_toggle;
-  GCancellable        *order_cancellable;
+  GtkButton           *filter_button;
+  GMenuModel          *frame_menu;
+  GCancellable        *views_cancellable;
+  PyrFilter           *filter;        /* NULL: everything */
   GtkToggleButton     *search_toggle;
   GtkSearchBar        *search_bar;
   GtkSearchEntry      *search_entry;
@@ -233,6 +239,7 @@ on_flame_selection_changed (PyrProfilePage *self)
   guint32 node = pyr_flame_graph_get_selected_node (self->flame_graph);
   guint32 function;
 
+  update_frame_actions (self);
   if (self->syncing_selection || self->table == NULL)
     return;
   function = node_function (self->table, pyr_flame_graph_get_tree (self->flame_graph), node);
@@ -346,15 +353,32 @@ pyr_profile_page_start_search (PyrProfilePage *self)
 
 typedef struct
 {
-  PyrFlameTree     *tree;
+  PyrProfile      *profile;
+  PyrFilter       *filter;   /* NULL: everything */
+  PyrCallTreeKind  kind;
+} ViewsJob;
+
+typedef struct
+{
+  PyrFlameTree     *tree;     /* what the flame graph shows */
+  PyrFlameTree     *merged;   /* what the table counts */
   PyrFunctionTable *table;
   guint32          *hottest;
 } Views;
 
 static void
+views_job_free (ViewsJob *job)
+{
+  g_clear_object (&job->profile);
+  g_clear_pointer (&job->filter, pyr_filter_free);
+  g_free (job);
+}
+
+static void
 views_free (Views *views)
 {
   g_clear_pointer (&views->tree, pyr_flame_tree_unref);
+  g_clear_pointer (&views->merged, pyr_flame_tree_unref);
   g_clear_object (&views->table);
   g_free (views->hottest);
   g_free (views);
@@ -366,18 +390,35 @@ build_views_thread (GTask        *task,
                     gpointer      task_data,
                     GCancellable *cancellable)
 {
-  PyrProfile *profile = task_data;
+  ViewsJob *job = task_data;
+  g_autoptr(PyrCallTree) merged = NULL;
   GError *error = NULL;
-  Views *views = g_new0 (Views, 1);
+  Views *views;
 
-  if (!(views->tree = pyr_flame_tree_new (profile, cancellable, &error)))
+  if (!(merged = pyr_call_tree_new (job->profile, job->filter, PYR_CALL_TREE_MERGED, cancellable, &error)))
     {
-      views_free (views);
       g_task_return_error (task, error);
       return;
     }
-  views->table = pyr_function_table_new (pyr_flame_tree_get_call_tree (views->tree), PYR_FUNCTION_TABLE_BY_FUNCTION);
-  views->hottest = hottest_nodes (views->table, views->tree);
+
+  views = g_new0 (Views, 1);
+  views->merged = pyr_flame_tree_new_for_call_tree (merged);
+  if (job->kind == PYR_CALL_TREE_MERGED)
+    views->tree = pyr_flame_tree_ref (views->merged);
+  else
+    {
+      g_autoptr(PyrCallTree) shown = pyr_call_tree_new (job->profile, job->filter, job->kind, cancellable, &error);
+
+      if (shown == NULL)
+        {
+          views_free (views);
+          g_task_return_error (task, error);
+          return;
+        }
+      views->tree = pyr_flame_tree_new_for_call_tree (shown);
+    }
+  views->table = pyr_function_table_new (merged, PYR_FUNCTION_TABLE_BY_FUNCTION);
+  views->hottest = hottest_nodes (views->table, views->merged);
   g_task_return_pointer (task, views, (GDestroyNotify) views_free);
 }
 
@@ -392,19 +433,53 @@ views_built (GObject      *object,
 
   if (!(views = g_task_propagate_pointer (G_TASK (result), &error)))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->state == PYR_PROFILE_PAGE_LOADING)
         show_error (self, error->message);
       return;
     }
 
+  g_clear_object (&self->table);
+  g_clear_pointer (&self->hottest, g_free);
+  g_clear_pointer (&self->merged_tree, pyr_flame_tree_unref);
   self->table = g_object_ref (views->table);
   self->hottest = g_steal_pointer (&views->hottest);
-  self->merged_tree = pyr_flame_tree_ref (views->tree);
+  self->merged_tree = pyr_flame_tree_ref (views->merged);
   pyr_flame_graph_set_tree (self->flame_graph, views->tree);
   pyr_functions_view_set_table (self->functions_view, views->table);
   views_free (views);
+
   set_state (self, PYR_PROFILE_PAGE_READY);
+  /* a new tree starts without a search: carry the current one over */
+  on_search_changed (self);
   on_zoom_changed (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_button), self->filter != NULL);
+  update_frame_actions (self);
+}
+
+/* Builds the trees and the table for the current filter and order on a worker thread. */
+static void
+rebuild_views (PyrProfilePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  ViewsJob *job;
+
+  if (self->profile == NULL)
+    return;
+  if (self->views_cancellable != NULL)
+    g_cancellable_cancel (self->views_cancellable);
+  g_clear_object (&self->views_cancellable);
+  self->views_cancellable = g_cancellable_new ();
+
+  job = g_new0 (ViewsJob, 1);
+  job->profile = g_object_ref (self->profile);
+  job->filter = self->filter ? pyr_filter_copy (self->filter) : NULL;
+  job->kind = gtk_toggle_button_get_active (self->order_toggle) ? PYR_CALL_TREE_TIME_ORDER
+                                                                 : PYR_CALL_TREE_MERGED;
+
+  task = g_task_new (self, self->views_cancellable, views_built, NULL);
+  g_task_set_source_tag (task, rebuild_views);
+  g_task_set_task_data (task, job, (GDestroyNotify) views_job_free);
+  g_task_run_in_thread (task, build_views_thread);
 }
 
 static void
@@ -427,7 +502,6 @@ on_loaded (GObject      *object,
 {
   g_autoptr(PyrProfilePage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
   PyrProfile *profile;
 
   if (!(profile = pyr_profile_load_file_finish (result, &error)))
@@ -442,11 +516,9 @@ on_loaded (GObject      *object,
 
   self->profile = profile;
   gtk_progress_bar_set_fraction (self->progress_bar, 1);
-
-  task = g_task_new (self, self->cancellable, views_built, NULL);
-  g_task_set_source_tag (task, on_loaded);
-  g_task_set_task_data (task, g_object_ref (profile), g_object_unref);
-  g_task_run_in_thread (task, build_views_thread);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  rebuild_views (self);
 }
 
 static void
@@ -580,57 +652,82 @@ on_flame_toggled (PyrProfilePage *self)
 /* ---- merged or time order ---- */
 
 static void
-order_tree_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  PyrProfilePage *self = source_object;
-  PyrCallTreeKind kind = GPOINTER_TO_INT (task_data);
-  g_autoptr(PyrCallTree) call_tree = NULL;
-  GError *error = NULL;
-
-  if (!(call_tree = pyr_call_tree_new (self->profile, NULL, kind, cancellable, &error)))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, pyr_flame_tree_new_for_call_tree (call_tree),
-                           (GDestroyNotify) pyr_flame_tree_unref);
-}
-
-static void
-order_tree_built (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  PyrProfilePage *self = PYR_PROFILE_PAGE (object);
-  g_autoptr(PyrFlameTree) tree = NULL;
-
-  if (!(tree = g_task_propagate_pointer (G_TASK (result), NULL)))
-    return;
-  pyr_flame_graph_set_tree (self->flame_graph, tree);
-  /* a new tree starts without a search: carry the current one over */
-  on_search_changed (self);
-  on_zoom_changed (self);
-}
-
-static void
 on_order_toggled (PyrProfilePage *self)
 {
-  g_autoptr(GTask) task = NULL;
-  PyrCallTreeKind kind = gtk_toggle_button_get_active (self->order_toggle)
-                         ? PYR_CALL_TREE_TIME_ORDER : PYR_CALL_TREE_MERGED;
+  rebuild_views (self);
+}
 
-  if (self->profile == NULL)
+/* ---- the frame menu: copy, focus, hide ---- */
+
+static guint32
+selected_frame (PyrProfilePage *self)
+{
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (self->flame_graph);
+  guint32 node = pyr_flame_graph_get_selected_node (self->flame_graph);
+
+  if (tree == NULL || node == PYR_ID_NONE || node == 0 || node >= pyr_flame_tree_get_n_nodes (tree))
+    return PYR_ID_NONE;
+  return pyr_flame_tree_get_frame (tree, node);
+}
+
+static void
+update_frame_actions (PyrProfilePage *self)
+{
+  gboolean has_frame = selected_frame (self) != PYR_ID_NONE;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.copy-name", has_frame);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.copy-location", has_frame);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.focus", has_frame);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.hide", has_frame);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.show-everything", self->filter != NULL);
+}
+
+static void
+action_copy (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (widget);
+  guint32 frame = selected_frame (self);
+  g_autofree char *text = NULL;
+
+  if (frame == PYR_ID_NONE)
     return;
-  if (self->order_cancellable != NULL)
-    g_cancellable_cancel (self->order_cancellable);
-  g_clear_object (&self->order_cancellable);
-  self->order_cancellable = g_cancellable_new ();
+  if (g_str_equal (action_name, "page.copy-name"))
+    text = g_strdup (pyr_profile_get_string (self->profile, pyr_profile_get_frame_name (self->profile, frame)));
+  else
+    {
+      const char *file = pyr_profile_get_string (self->profile, pyr_profile_get_frame_file (self->profile, frame));
+      gint32 line = pyr_profile_get_frame_line (self->profile, frame);
 
-  task = g_task_new (self, self->order_cancellable, order_tree_built, NULL);
-  g_task_set_source_tag (task, on_order_toggled);
-  g_task_set_task_data (task, GINT_TO_POINTER (kind), NULL);
-  g_task_run_in_thread (task, order_tree_thread);
+      text = line > 0 ? g_strdup_printf ("%s:%d", file, line) : g_strdup (file);
+    }
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
+action_filter (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (widget);
+  guint32 frame = selected_frame (self);
+
+  if (g_str_equal (action_name, "page.show-everything"))
+    g_clear_pointer (&self->filter, pyr_filter_free);
+  else
+    {
+      if (frame == PYR_ID_NONE)
+        return;
+      if (self->filter == NULL)
+        self->filter = pyr_filter_new ();
+      /* both act on every line of the function, as the library's filter does */
+      if (g_str_equal (action_name, "page.focus"))
+        pyr_filter_set_focus_frame (self->filter, frame);
+      else
+        pyr_filter_add_hidden_frame (self->filter, frame);
+    }
+  rebuild_views (self);
 }
 
 void
@@ -660,9 +757,10 @@ pyr_profile_page_dispose (GObject *object)
   PyrProfilePage *self = PYR_PROFILE_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->order_cancellable != NULL)
-    g_cancellable_cancel (self->order_cancellable);
-  g_clear_object (&self->order_cancellable);
+  if (self->views_cancellable != NULL)
+    g_cancellable_cancel (self->views_cancellable);
+  g_clear_object (&self->views_cancellable);
+  g_clear_pointer (&self->filter, pyr_filter_free);
   g_clear_object (&self->profile);
   g_clear_object (&self->table);
   g_clear_pointer (&self->hottest, g_free);
@@ -781,6 +879,8 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, matched_label);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, order_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, filter_button);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, frame_menu);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_bar);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_entry);
@@ -794,6 +894,11 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_install_action (widget_class, "page.back", NULL, action_back);
   gtk_widget_class_install_action (widget_class, "page.home", NULL, action_home);
   gtk_widget_class_install_action (widget_class, "page.search", NULL, action_search);
+  gtk_widget_class_install_action (widget_class, "page.copy-name", NULL, action_copy);
+  gtk_widget_class_install_action (widget_class, "page.copy-location", NULL, action_copy);
+  gtk_widget_class_install_action (widget_class, "page.focus", NULL, action_filter);
+  gtk_widget_class_install_action (widget_class, "page.hide", NULL, action_filter);
+  gtk_widget_class_install_action (widget_class, "page.show-everything", NULL, action_filter);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "page.search", NULL);
 }
 
@@ -819,4 +924,6 @@ pyr_profile_page_init (PyrProfilePage *self)
                             G_CALLBACK (on_table_selection_changed), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.back", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.home", FALSE);
+  update_frame_actions (self);
+  pyr_flame_graph_set_context_menu (self->flame_graph, self->frame_menu);
 }

@@ -240,7 +240,8 @@ find_click_gesture (GtkWidget *widget)
     {
       g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
 
-      if (GTK_IS_GESTURE_CLICK (controller))
+      if (GTK_IS_GESTURE_CLICK (controller) &&
+          gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_PRIMARY)
         return GTK_GESTURE (controller);
     }
   return NULL;
@@ -535,6 +536,98 @@ test_recent_profiles_on_empty_page (void)
   g_assert_cmpstr (pyr_profile_page_get_title (nth_page (second, 0)), ==, "recursion.txt");
 
   close_window (second);
+}
+
+static guint32
+child_named (PyrFlameTree *tree,
+             guint32       node,
+             const char   *name)
+{
+  guint n;
+  const guint32 *children = pyr_flame_tree_get_children (tree, node, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (pyr_flame_tree_get_name (tree, children[i]), name) == 0)
+      return children[i];
+  return PYR_ID_NONE;
+}
+
+static void
+on_text_read (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
+test_frame_menu_focus_hide_copy (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFunctionsView *functions = pyr_profile_page_get_functions_view (page);
+  gpointer args[2] = { graph, pyr_flame_graph_get_tree (graph) };
+  PyrFlameTree *tree = args[1];
+  guint32 a, b, c, d;
+  g_autofree char *copied = NULL;
+  GtkWidget *popover;
+
+  a = child_named (tree, 0, "a");
+  b = child_named (tree, a, "b");
+  c = child_named (tree, b, "c");
+  g_assert_cmpuint (c, !=, PYR_ID_NONE);
+
+  /* the menu opens on a frame and selects it */
+  g_assert_true (pyr_flame_graph_popup_menu (graph, c));
+  popover = gtk_widget_get_last_child (GTK_WIDGET (graph));
+  g_assert_true (GTK_IS_POPOVER_MENU (popover));
+  iterate_main_loop ();
+  g_assert_true (gtk_widget_get_visible (popover));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_cmpuint (pyr_flame_graph_get_selected_node (graph), ==, c);
+
+  /* copy the name */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.copy-name", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, on_text_read, &copied);
+  wait_for (is_set, &copied);
+  g_assert_cmpstr (copied, ==, "c");
+
+  /* hide c: its 5 samples go to b, whose self becomes 10 */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.hide", NULL));
+  wait_for (tree_changed, args);
+  tree = args[1] = pyr_flame_graph_get_tree (graph);
+  b = child_named (tree, child_named (tree, 0, "a"), "b");
+  g_assert_cmpfloat (pyr_flame_tree_get_self (tree, b), ==, 10);
+  g_assert_cmpuint (child_named (tree, b, "c"), ==, PYR_ID_NONE);
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 3);
+
+  /* focus on d: only its 4 samples, rooted at d */
+  d = child_named (tree, b, "d");
+  pyr_flame_graph_set_selected_node (graph, d);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.focus", NULL));
+  wait_for (tree_changed, args);
+  tree = args[1] = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpfloat (pyr_flame_tree_get_total (tree, 0), ==, 4);
+
+  /* and back to everything */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.show-everything", NULL));
+  wait_for (tree_changed, args);
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpfloat (pyr_flame_tree_get_total (tree, 0), ==, 14);
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 4);
+
+  close_window (window);
 }
 
 static GtkDropTarget *
@@ -1049,6 +1142,7 @@ main (int    argc,
   g_test_add_func ("/page/save-profile-round-trip", test_save_profile_round_trip);
   g_test_add_func ("/page/render-pictures", test_render_page_pictures);
   g_test_add_func ("/page/time-order", test_time_order);
+  g_test_add_func ("/page/frame-menu-focus-hide-copy", test_frame_menu_focus_hide_copy);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
