@@ -165,7 +165,7 @@ class Record(unittest.TestCase):
         for name, version, *prefix in pythons:
             with self.subTest(python=name):
                 out_file = self.path("matrix-%s.pyrometer" % name)
-                rc, out, err = run("record", "-r", "200", "-o", out_file, "--", *prefix, self.script, "0.5", "7")
+                rc, out, err = run("record", "-r", "200", "-o", out_file, "--", *prefix, self.script, "1.5", "7")
                 self.assertEqual(rc, 7, err)
                 self.assertIn("hot_spin (%s:" % self.script, out)
                 with open(out_file, "rb") as f:
