@@ -89,7 +89,7 @@ class Record(unittest.TestCase):
         self.assertIn("hot_spin", out)
         self.assertIn("Hottest functions", out)
         recorded = int(out.split()[1])        # "Recorded N samples ..."
-        self.assertGreater(recorded, 100)
+        self.assertGreater(recorded, 30)
         self.assertEqual(samples_in(out_file), recorded)
 
     def test_output_format_by_extension(self):
@@ -116,7 +116,7 @@ class Record(unittest.TestCase):
         self.assertEqual(cli.returncode, 0, err)
         self.assertIn("hot_spin", out)
         recorded = int(out.split()[1])
-        self.assertGreater(recorded, 50)
+        self.assertGreater(recorded, 20)
         self.assertEqual(samples_in(out_file), recorded)
         self.assertIsNone(target.poll(), "the target must go on running")
 
@@ -131,7 +131,7 @@ class Record(unittest.TestCase):
         out, err = cli.communicate(timeout=30)
         self.assertNotEqual(cli.returncode, 0)   # the interrupted program's status
         self.assertIn("Wrote", out)
-        self.assertGreater(samples_in(out_file), 50)
+        self.assertGreater(samples_in(out_file), 20)
 
     def test_recorder_killed_leaves_a_valid_file(self):
         # the app (here the CLI) dying mid-recording loses nothing that reached it
@@ -142,7 +142,7 @@ class Record(unittest.TestCase):
         time.sleep(1.5)
         cli.kill()
         cli.wait()
-        self.assertGreater(samples_in(out_file), 50)
+        self.assertGreater(samples_in(out_file), 20)
         rc, out, err = run("report", out_file)
         self.assertIn("hot_spin", out)
         # the sampler, its reader gone, lets go of the target, which goes on

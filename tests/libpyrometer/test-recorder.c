@@ -277,11 +277,11 @@ test_launch_live (Fixture       *fx,
 
   profile = pyr_recorder_get_profile (recorder);
   g_assert_cmpuint (pyr_profile_get_n_samples (profile), ==, pyr_recorder_get_n_samples (recorder));
-  g_assert_cmpuint (pyr_profile_get_n_samples (profile), >, 100);
+  g_assert_cmpuint (pyr_profile_get_n_samples (profile), >, 50);   /* ~300 expected; the machine may be loaded */
   hot = hottest_function (profile, &share);
   g_assert_cmpstr (hot, ==, "hot_spin");
   g_assert_cmpfloat (share, >, 0.5);
-  g_assert_cmpfloat (pyr_recorder_get_achieved_rate (recorder), >, 100);
+  g_assert_cmpfloat (pyr_recorder_get_achieved_rate (recorder), >, 20);
 
   /* the file is the stream as it arrived: it loads to the same samples */
   g_assert_cmpuint (reimported_samples (recording), ==, pyr_profile_get_n_samples (profile));
