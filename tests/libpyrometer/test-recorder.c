@@ -797,6 +797,37 @@ test_sampler_not_found (Fixture       *fx,
 }
 
 static void
+test_stop_kills_stuck_sampler (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stuck = write_script (fx->dir, "stuck-sampler", "#!/bin/sh\ntrap '' INT\nexec sleep 60\n");
+  gint64 stop_time;
+  Run run = { 0 };
+
+  /* a sampler that ignores SIGINT is killed once the stop timeout passes */
+  g_setenv ("PYROMETER_SAMPLER", stuck, TRUE);
+  pyr_recorder_set_pid (recorder, getpid ());
+  pyr_recorder_set_stop_timeout (recorder, 0.5);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_unsetenv ("PYROMETER_SAMPLER");
+  g_assert_no_error (error);
+  spin_main_loop (300);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_RECORDING);
+  stop_time = g_get_monotonic_time ();
+  pyr_recorder_stop (recorder);
+  run_wait (&run);
+
+  g_assert_no_error (run.error);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FINISHED);
+  g_assert_cmpint (g_get_monotonic_time () - stop_time, >=, 400000);
+  g_assert_cmpint (g_get_monotonic_time () - stop_time, <, 30 * G_USEC_PER_SEC);
+  run_clear (&run);
+}
+
+static void
 test_exit_errors (void)
 {
   struct
@@ -866,6 +897,7 @@ main (int    argc,
   ADD ("/recorder/stop-at-once-is-not-an-error", test_stop_at_once);
   ADD ("/recorder/command-line", test_argv);
   ADD ("/recorder/sampler-not-found", test_sampler_not_found);
+  ADD ("/recorder/stop-kills-a-stuck-sampler", test_stop_kills_stuck_sampler);
 #undef ADD
   g_test_add_func ("/recorder/exit-status-errors", test_exit_errors);
 
