@@ -570,6 +570,7 @@ struct frame_source
   const uint8_t  *pf_data;
   uint32_t        pf_n;
   uint64_t        chunk;      /* the chunk the window was cut from (3.11+) */
+  uint64_t        chain_prev; /* that chunk's previous chunk, when the window holds its header */
 };
 
 struct walk
@@ -665,7 +666,7 @@ walk_frame_objects (struct pyr_python         *py,
 static int
 walk_interpreter_frames (struct pyr_python         *py,
                          uint64_t                   frame,
-                         const struct frame_source *src,
+                         struct frame_source       *src,
                          struct walk               *w)
 {
   const struct pyr_layout *l = &py->layout;
@@ -682,8 +683,20 @@ walk_interpreter_frames (struct pyr_python         *py,
 
       if (++n > PYR_MAX_DEPTH * 4)
         return -PYR_EINCONSISTENT;
-      /* frames outside the chunk copy (generators, 3.12+ shim frames on the C stack, older
-       * chunks) are remembered in walk order for the next prefetch */
+      /* a deep stack continues in older chunks: copy the next one down to its start at once */
+      if ((src->window == NULL || frame < src->win_start || frame + l->fr_size > src->win_end)
+          && src->chain_prev != 0 && frame > src->chain_prev
+          && frame + l->fr_size - src->chain_prev <= py->window_cap
+          && pyr_remote_read (&py->mem, src->chain_prev, py->window2,
+                              frame + l->fr_size - src->chain_prev) == 0)
+        {
+          src->window = py->window2;
+          src->win_start = src->chain_prev;
+          src->win_end = frame + l->fr_size;
+          src->chain_prev = get_u64 (py->window2, 0);
+        }
+      /* frames outside the chunk copies (generators, 3.12+ shim frames on the C stack) are
+       * remembered in walk order for the next prefetch */
       if (src->window == NULL || frame < src->win_start || frame + l->fr_size > src->win_end)
         {
           uint32_t k = w->n_objs;
@@ -750,7 +763,10 @@ read_window (struct pyr_python   *py,
       src->win_end = end;
       src->chunk = chunk;
       if (start == chunk)
-        w->chunk_size = get_u64 (py->window, l->chunk_size);
+        {
+          w->chunk_size = get_u64 (py->window, l->chunk_size);
+          src->chain_prev = get_u64 (py->window, 0);
+        }
     }
 }
 
@@ -774,7 +790,10 @@ sample_thread (struct pyr_python         *py,
       read_window (py, frame, w->chunk, src, w);
     }
   else if (src->window != NULL && src->win_start == w->chunk)
-    w->chunk_size = get_u64 (src->window, l->chunk_size);
+    {
+      w->chunk_size = get_u64 (src->window, l->chunk_size);
+      src->chain_prev = get_u64 (src->window, 0);
+    }
   return walk_interpreter_frames (py, frame, src, w);
 }
 
@@ -1317,6 +1336,7 @@ alloc_caches (struct pyr_python *py)
   py->codes = calloc (CODE_CACHE_SLOTS, sizeof *py->codes);
   py->code_arena = malloc (CODE_ARENA_BYTES);
   py->window = malloc (WINDOW_BYTES);
+  py->window2 = malloc (WINDOW_BYTES);
   py->scratch = malloc (SCRATCH_BYTES);
   py->tasks = calloc (MAX_TASKS, sizeof *py->tasks);
   py->spec_threads = calloc (PYR_SPEC_THREADS, sizeof *py->spec_threads);
@@ -1328,7 +1348,8 @@ alloc_caches (struct pyr_python *py)
   if (py->spec_threads == NULL || py->spec_threads_next == NULL || py->spec_ts == NULL
       || py->spec_window == NULL || py->spec_frames == NULL || py->spec_objs_next == NULL)
     return -ENOMEM;
-  if (py->codes == NULL || py->code_arena == NULL || py->window == NULL || py->scratch == NULL
+  if (py->codes == NULL || py->code_arena == NULL || py->window == NULL || py->window2 == NULL
+      || py->scratch == NULL
       || py->tasks == NULL)
     return -ENOMEM;
   py->codes_mask = CODE_CACHE_SLOTS - 1;
@@ -1549,6 +1570,7 @@ pyr_python_detach (struct pyr_python *py)
   free (py->codes);
   free (py->code_arena);
   free (py->window);
+  free (py->window2);
   free (py->scratch);
   free (py->tasks);
   free (py->spec_threads);
@@ -1563,6 +1585,7 @@ pyr_python_detach (struct pyr_python *py)
   py->codes = NULL;
   py->code_arena = NULL;
   py->window = NULL;
+  py->window2 = NULL;
   py->scratch = NULL;
   py->tasks = NULL;
   py->n_tasks = 0;

@@ -52,7 +52,7 @@ struct pyr_task;
 
 /* Speculative reads (see pyr-python.c): how much is guessed per sample. */
 #define PYR_SPEC_THREADS       16
-#define PYR_SPEC_FRAMES        128        /* <= 3.10: frame objects per thread */
+#define PYR_SPEC_FRAMES        1000       /* frames read one by one, per thread */
 #define PYR_SPEC_TS_BYTES      1024       /* thread state bytes per thread */
 #define PYR_SPEC_WINDOW_BYTES  (64u * 1024) /* chunk bytes per thread */
 #define PYR_SPEC_IOV           1024
@@ -116,6 +116,7 @@ struct pyr_python
   int64_t                pthread_tid_offset;   /* <= 3.10: where glibc keeps the tid in struct pthread */
 
   uint8_t               *window;          /* a copy of the current datastack chunk (3.11+) */
+  uint8_t               *window2;         /* a copy of an older chunk, while walking into it */
   size_t                 window_cap;
   uint8_t               *scratch;         /* strings, code objects */
   size_t                 scratch_cap;

@@ -9,7 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define MAX_IOV 64
+#define MAX_IOV 1024   /* UIO_MAXIOV */
 
 static int
 read_mem_fd (struct pyr_remote *r,

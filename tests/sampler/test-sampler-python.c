@@ -6,6 +6,7 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -687,6 +688,144 @@ test_target_exits (gconstpointer data)
   g_rmdir (dir);
 }
 
+
+struct target_case
+{
+  const struct interp *in;
+  char                *script;     /* tests/targets/NAME.py */
+};
+
+/* Frames of the dump that lie in file, per thread name, root first: "func:line;..." */
+static GHashTable *
+parse_dump (const char *out,
+            const char *file)
+{
+  GHashTable *threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autofree char *suffix = g_strdup_printf (" (%s:", file);
+  GPtrArray *cur = NULL;
+  char *cur_name = NULL;
+
+  for (int i = 0;; i++)
+    {
+      const char *line = lines[i];
+      if (line == NULL || g_str_has_prefix (line, "Thread "))
+        {
+          if (cur != NULL)
+            {
+              GString *joined = g_string_new (NULL);
+              for (guint k = cur->len; k-- > 0;)
+                g_string_append_printf (joined, "%s;", (char *) cur->pdata[k]);
+              g_hash_table_insert (threads, cur_name, g_string_free (joined, FALSE));
+              g_ptr_array_unref (cur);
+              cur = NULL;
+            }
+          if (line == NULL)
+            break;
+          {
+            const char *q = strstr (line, ": \"");
+            if (q != NULL)
+              {
+                cur_name = g_strndup (q + 3, strlen (q + 3) - 1);
+                cur = g_ptr_array_new_with_free_func (g_free);
+              }
+          }
+          continue;
+        }
+      if (cur != NULL && g_str_has_prefix (line, "    "))
+        {
+          const char *at = strstr (line, suffix);
+          if (at != NULL)
+            g_ptr_array_add (cur, g_strdup_printf ("%.*s:%d", (int) (at - line - 4), line + 4,
+                                                   atoi (at + strlen (suffix))));
+        }
+    }
+  return threads;
+}
+
+/* The interpreter's own view (tests/targets/stackcheck.py: sys._current_frames()) against the
+ * sampler's --dump, thread by thread, for the frames in the target's file. */
+static void
+test_target_matches_interpreter (gconstpointer data)
+{
+  const struct target_case *tc = data;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *check = g_build_filename (g_getenv ("PYROMETER_SOURCE_ROOT"), "tests",
+                                             "targets", "stackcheck.py", NULL);
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) jlines = NULL;
+  const char *last = NULL;
+  JsonObject *expected;
+  GList *names;
+  struct target t;
+  gboolean ok = FALSE;
+  int status = 0;
+
+  for (int i = 0; tc->in->argv[i] != NULL; i++)
+    g_ptr_array_add (argv, tc->in->argv[i]);
+  g_ptr_array_add (argv, check);
+  g_ptr_array_add (argv, tc->script);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL, &json, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  jlines = g_strsplit (json, "\n", -1);
+  for (int i = 0; jlines[i] != NULL; i++)
+    if (jlines[i][0] == '{')
+      last = jlines[i];
+  if (last == NULL)
+    {
+      g_test_skip ("stackcheck.py gave no stacks on this interpreter");
+      return;
+    }
+  g_assert_true (json_parser_load_from_data (parser, last, -1, &error));
+  expected = json_node_get_object (json_parser_get_root (parser));
+
+  if (!target_start (tc->in, tc->script, NULL, &t))
+    {
+      g_test_fail ();
+      return;
+    }
+  for (int attempt = 0; attempt < 5 && !ok; attempt++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      g_autofree char *pid = g_strdup_printf ("%d", (int) t.pid);
+      const char *args[] = { "--dump", "--pid", pid, NULL };
+      g_autoptr(GHashTable) got = NULL;
+
+      /* "ready" is printed just before the target enters its steady state */
+      g_usleep (200000 * (attempt + 1));
+      if (run_sampler (args, &out, &err) != 0)
+        continue;
+      got = parse_dump (out, tc->script);
+      ok = TRUE;
+      names = json_object_get_members (expected);
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          JsonArray *frames = json_object_get_array_member (expected, l->data);
+          g_autoptr(GString) want = g_string_new (NULL);
+          const char *have = g_hash_table_lookup (got, l->data);
+          for (guint k = 0; k < json_array_get_length (frames); k++)
+            {
+              JsonArray *f = json_array_get_array_element (frames, k);
+              g_string_append_printf (want, "%s:%d;", json_array_get_string_element (f, 0),
+                                      (int) json_array_get_int_element (f, 1));
+            }
+          if (g_strcmp0 (have, want->str) != 0)
+            {
+              g_test_message ("thread \"%s\": interpreter says %.300s, sampler %.300s",
+                              (char *) l->data, want->str, have ? have : "(no such thread)");
+              ok = FALSE;
+            }
+        }
+      g_list_free (names);
+    }
+  target_stop (&t);
+  g_assert_true (ok);
+}
+
 static void
 test_no_such_process (void)
 {
@@ -844,6 +983,30 @@ main (int    argc,
                                     test_launch_drops_to_pkexec_uid);
               break;
             }
+        }
+    }
+  /* the shared targets (tests/targets), where they exist */
+  for (guint i = 0; i < interps->len; i++)
+    {
+      static const char *const names[] = { "threads", "recursion", "generators" };
+      for (size_t k = 0; k < G_N_ELEMENTS (names); k++)
+        {
+          g_autofree char *file = g_strdup_printf ("%s.py", names[k]);
+          char *script = g_build_filename (source, "tests", "targets", file, NULL);
+          struct target_case *tc;
+          g_autofree char *path = NULL;
+
+          if (!g_file_test (script, G_FILE_TEST_EXISTS))
+            {
+              g_free (script);
+              continue;
+            }
+          tc = g_new0 (struct target_case, 1);
+          tc->in = interps->pdata[i];
+          tc->script = script;
+          path = g_strdup_printf ("/sampler/python/%s/target-%s-as-interpreter-sees-it",
+                                  tc->in->name, names[k]);
+          g_test_add_data_func (path, tc, test_target_matches_interpreter);
         }
     }
   if (interps->len == 0)
