@@ -170,19 +170,13 @@ compare_heavier_first (gconstpointer a,
 
   if (tx != ty)
     return tx > ty ? -1 : 1;
-  /* ties: a stable order that does not depend on arrival */
+  /* ties (common: many nodes weigh one sample): by frame, cheap and stable for a profile */
   {
     guint32 fx = g_array_index (self->frame, guint32, x);
     guint32 fy = g_array_index (self->frame, guint32, y);
 
     if (fx != fy)
-      {
-        int c = strcmp (pyr_profile_get_string (self->profile, pyr_profile_get_frame_name (self->profile, fx)),
-                        pyr_profile_get_string (self->profile, pyr_profile_get_frame_name (self->profile, fy)));
-        if (c != 0)
-          return c;
-        return fx < fy ? -1 : 1;
-      }
+      return fx < fy ? -1 : 1;
   }
   return x < y ? -1 : x > y;
 }

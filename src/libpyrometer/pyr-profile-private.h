@@ -39,6 +39,23 @@ pyr_column_get (const PyrColumn *col,
   return dir[index >> PYR_COLUMN_CHUNK_BITS] + (gsize) (index & PYR_COLUMN_CHUNK_MASK) * col->elt_size;
 }
 
+/* A stack node as stored; for hot loops inside the library (read below a published count). */
+typedef struct
+{
+  guint32 parent;
+  guint32 frame;
+  guint32 depth;
+} PyrProfileNode;
+
+const PyrColumn *pyr_profile_get_node_column (PyrProfile *self);
+
+static inline const PyrProfileNode *
+pyr_profile_peek_node (const PyrColumn *nodes,
+                       guint32          node)
+{
+  return (const PyrProfileNode *) pyr_column_get (nodes, node);
+}
+
 /* Parts of a frame label such as "func (file.py:12)" or Austin's "file.py:func:12". */
 typedef struct
 {

@@ -21,12 +21,7 @@ typedef struct
   guint32 kind;
 } Frame;
 
-typedef struct
-{
-  guint32 parent;
-  guint32 frame;
-  guint32 depth;
-} Node;
+typedef PyrProfileNode Node;
 
 typedef struct
 {
@@ -714,6 +709,12 @@ pyr_profile_intern_stack (PyrProfile *self,
   g_atomic_int_set (&self->n_nodes, self->nodes.len);
   id_table_insert_at (t, pos, hash, id);
   return id;
+}
+
+const PyrColumn *
+pyr_profile_get_node_column (PyrProfile *self)
+{
+  return &self->nodes;
 }
 
 guint

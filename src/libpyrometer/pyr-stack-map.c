@@ -233,6 +233,7 @@ pyr_stack_map_update (PyrStackMap *map,
   gboolean focus = f->focus != PYR_ID_NONE;
   gboolean simple = !focus && f->hidden->len == 0 && !f->merge_recursion;
   guint first = map->map->len;
+  const PyrColumn *nodes;
 
   if (first >= n_nodes)
     return;
@@ -243,6 +244,7 @@ pyr_stack_map_update (PyrStackMap *map,
 
   refresh_func_flags (map);
   g_array_set_size (map->map, n_nodes);
+  nodes = pyr_profile_get_node_column (map->profile);
 
   for (guint32 node = first; node < n_nodes; node++)
     {
@@ -257,13 +259,21 @@ pyr_stack_map_update (PyrStackMap *map,
           continue;
         }
 
-      parent = pyr_profile_get_node_parent (map->profile, node);
-      frame = pyr_profile_get_node_frame (map->profile, node);
+      {
+        const PyrProfileNode *pn = pyr_profile_peek_node (nodes, node);
+
+        parent = pn->parent;
+        frame = pn->frame;
+      }
       dparent = g_array_index (map->map, guint32, parent);
 
       if (simple)
         {
-          *out = pyr_node_tree_child (&map->tree, dparent, frame);
+          /* nothing to transform: the filtered tree is the profile's, same ids */
+          g_assert (pyr_node_tree_size (&map->tree) == node);
+          g_array_append_val (map->tree.parent, dparent);
+          g_array_append_val (map->tree.frame, frame);
+          *out = node;
           continue;
         }
 
