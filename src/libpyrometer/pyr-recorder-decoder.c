@@ -190,10 +190,16 @@ on_record (const struct pyr_stream_record *record,
             ts->stream_frames = g_array_new (FALSE, FALSE, sizeof (guint32));
             ts->nodes = g_array_new (FALSE, FALSE, sizeof (guint32));
             g_ptr_array_index (self->threads, record->thread.id) = ts;
+            ts->profile_thread = pyr_profile_add_thread (self->profile, t->pid, tid,
+                                                         stream_string (self, t->name));
           }
-        /* a redefined (renamed) thread goes on as a new profile thread, as in the importer */
-        ts->profile_thread = pyr_profile_add_thread (self->profile, t->pid, tid,
-                                                     stream_string (self, t->name));
+        else if (pyr_profile_get_thread_pid (self->profile, ts->profile_thread) == t->pid &&
+                 pyr_profile_get_thread_tid (self->profile, ts->profile_thread) == tid)
+          /* redefined, as the importer does it: the thread usually just learnt its name */
+          pyr_profile_set_thread_name (self->profile, ts->profile_thread, stream_string (self, t->name));
+        else
+          ts->profile_thread = pyr_profile_add_thread (self->profile, t->pid, tid,
+                                                       stream_string (self, t->name));
       }
       break;
 
