@@ -81,6 +81,13 @@ struct _PyrRecorder
 
 G_DEFINE_FINAL_TYPE (PyrRecorder, pyr_recorder, G_TYPE_OBJECT)
 
+G_DEFINE_ENUM_TYPE (PyrRecorderState, pyr_recorder_state,
+  G_DEFINE_ENUM_VALUE (PYR_RECORDER_STATE_READY, "ready"),
+  G_DEFINE_ENUM_VALUE (PYR_RECORDER_STATE_RECORDING, "recording"),
+  G_DEFINE_ENUM_VALUE (PYR_RECORDER_STATE_STOPPING, "stopping"),
+  G_DEFINE_ENUM_VALUE (PYR_RECORDER_STATE_FINISHED, "finished"),
+  G_DEFINE_ENUM_VALUE (PYR_RECORDER_STATE_FAILED, "failed"))
+
 enum
 {
   PROP_0,
@@ -1035,7 +1042,7 @@ pyr_recorder_get_property (GObject    *object,
     case PROP_PRIVILEGED: g_value_set_boolean (value, self->privileged); break;
     case PROP_OUTPUT_FILE: g_value_set_object (value, self->output_file); break;
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
-    case PROP_STATE: g_value_set_int (value, self->state); break;
+    case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_N_SAMPLES: g_value_set_uint (value, pyr_recorder_get_n_samples (self)); break;
     case PROP_N_ERRORS: g_value_set_uint64 (value, self->seen.stats.errors); break;
     case PROP_LAG_MAX_NS: g_value_set_uint64 (value, self->seen.stats.lag_max_ns); break;
@@ -1093,8 +1100,8 @@ pyr_recorder_class_init (PyrRecorderClass *klass)
   properties[PROP_PRIVILEGED] = g_param_spec_boolean ("privileged", NULL, NULL, FALSE, rw);
   properties[PROP_OUTPUT_FILE] = g_param_spec_object ("output-file", NULL, NULL, G_TYPE_FILE, rw);
   properties[PROP_PROFILE] = g_param_spec_object ("profile", NULL, NULL, PYR_TYPE_PROFILE, ro);
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, PYR_RECORDER_STATE_READY,
-                                             PYR_RECORDER_STATE_FAILED, PYR_RECORDER_STATE_READY, ro);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, PYR_TYPE_RECORDER_STATE,
+                                              PYR_RECORDER_STATE_READY, ro);
   properties[PROP_N_SAMPLES] = g_param_spec_uint ("n-samples", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_N_ERRORS] = g_param_spec_uint64 ("n-errors", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_LAG_MAX_NS] = g_param_spec_uint64 ("lag-max-ns", NULL, NULL, 0, G_MAXUINT64, 0, ro);

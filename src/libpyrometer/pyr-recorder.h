@@ -38,6 +38,9 @@ typedef enum
   PYR_RECORDER_STATE_FAILED,     /* as FINISHED, with an error */
 } PyrRecorderState;
 
+#define PYR_TYPE_RECORDER_STATE (pyr_recorder_state_get_type ())
+GType               pyr_recorder_state_get_type       (void) G_GNUC_CONST;
+
 PyrRecorder        *pyr_recorder_new                  (void);
 
 /* What to record: a running process, or a command to launch (NULL-terminated). */

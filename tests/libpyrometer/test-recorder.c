@@ -268,6 +268,14 @@ test_launch_live (Fixture       *fx,
 
   g_assert_no_error (run.error);
   g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FINISHED);
+  {
+    PyrRecorderState state;
+    guint n_samples;
+
+    g_object_get (recorder, "state", &state, "n-samples", &n_samples, NULL);
+    g_assert_cmpint (state, ==, PYR_RECORDER_STATE_FINISHED);
+    g_assert_cmpuint (n_samples, ==, pyr_recorder_get_n_samples (recorder));
+  }
   /* samples arrived while the program ran, not only at the end */
   g_assert_cmpuint (run.live_samples, >, 0);
   g_assert_cmpuint (run.n_updates, >=, 3);
