@@ -1,11 +1,64 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Cost of one sample: attaches to PID and reads its stacks N times back to back.
- * Usage: bench-sample PID [N]   Prints CPU and wall time per sample and syscalls per sample. */
+ * Usage: bench-sample PID [N]   Prints CPU and wall time per sample and syscalls per sample.
+ *        bench-sample PID --shares RATE SECONDS FUNC...
+ *        samples at RATE on a Poisson schedule and prints each FUNC's share of the samples
+ *        whose innermost frame is one of them (for the 70/30 accuracy check). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "pyr-python.h"
+
+static int
+shares (struct pyr_python *py,
+        struct pyr_sample *sample,
+        double             rate,
+        double             seconds,
+        int                nfunc,
+        char             **funcs)
+{
+  long counts[16] = { 0 }, total = 0;
+  struct timespec next;
+  unsigned seed = 12345;
+  double end;
+
+  clock_gettime (CLOCK_MONOTONIC, &next);
+  end = next.tv_sec + next.tv_nsec / 1e9 + seconds;
+  for (;;)
+    {
+      double gap = -log ((rand_r (&seed) + 1.0) / (RAND_MAX + 2.0)) / rate;
+      long ns = next.tv_nsec + (long) (gap * 1e9);
+      next.tv_sec += ns / 1000000000L;
+      next.tv_nsec = ns % 1000000000L;
+      if (next.tv_sec + next.tv_nsec / 1e9 > end)
+        break;
+      clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+      if (pyr_python_sample (py, sample, false) < 0)
+        continue;
+      for (uint32_t t = 0; t < sample->n_threads; t++)
+        {
+          const struct pyr_thread_sample *th = &sample->threads[t];
+          const char *leaf;
+          if (th->depth == 0)
+            continue;
+          leaf = pyr_strtab_get (&py->strings,
+                                 py->frames.entries[sample->frames[th->first + th->depth - 1]].name);
+          for (int f = 0; f < nfunc && f < 16; f++)
+            if (strcmp (leaf, funcs[f]) == 0)
+              {
+                counts[f]++;
+                total++;
+              }
+        }
+    }
+  for (int f = 0; f < nfunc && f < 16; f++)
+    printf ("%s %.2f ", funcs[f], total ? 100.0 * counts[f] / total : 0.0);
+  printf ("samples %ld\n", total);
+  return 0;
+}
 
 static double
 now (clockid_t c)
@@ -37,6 +90,8 @@ main (int    argc,
       fprintf (stderr, "%s\n", err.msg);
       return 1;
     }
+  if (argc > 5 && strcmp (argv[2], "--shares") == 0)
+    return shares (&py, &sample, atof (argv[3]), atof (argv[4]), argc - 5, argv + 5);
   pyr_python_sample (&py, &sample, true);    /* warm the caches */
   r0 = py.mem.reads;
   w0 = now (CLOCK_MONOTONIC);

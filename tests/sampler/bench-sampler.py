@@ -7,6 +7,10 @@ For each interpreter a target holds a 50-frame stack spinning at the bottom (tar
   syscalls  process_vm_readv calls per sample
   loop@HZ   CPU time per sample of the whole sampler at HZ (timer wake-ups, writing included),
             the share of samples later than one mean interval, and stream bytes per sample
+Then, per interpreter, a second table:
+  70/30     the shares of seventy() and thirty() in samples of tests/targets/split_70_30.py at
+            1000 Hz (the target's own measure by thread CPU time beside it)
+  slowdown  a loop's iterations per second while sampled at 100 and 1000 Hz, against unsampled
 
 usage: bench-sampler.py [--seconds S] [--only NAME,...]
 Needs PYROMETER_SOURCE_ROOT and PYROMETER_BUILD_ROOT (meson benchmark sets them).
@@ -48,6 +52,72 @@ def start(argv):
         p.kill()
         return None, None
     return p, int(m.group(1))
+
+
+def table(header, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else []
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("-|-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+
+
+COUNTER = """
+import os, sys, time
+print("ready", os.getpid(), flush=True)
+sys.stdin.readline()
+n = 0
+end = time.thread_time() + float(sys.argv[1])
+while True:
+    for _ in range(10000):
+        n += 1
+    if time.thread_time() > end:
+        break
+print(n, flush=True)
+"""
+
+
+def iterations(argv, seconds, rate):
+    p = subprocess.Popen(argv + ["-c", COUNTER, str(seconds)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    pid = int(p.stdout.readline().split()[1])
+    s = None
+    if rate:
+        s = subprocess.Popen([sampler, "--pid", str(pid), "--rate", str(rate), "--output",
+                              os.devnull])
+        time.sleep(0.3)
+    p.stdin.write("\n")
+    p.stdin.flush()
+    n = int(p.stdout.readline())
+    p.wait()
+    if s:
+        s.terminate()
+        s.wait()
+    return n
+
+
+def accuracy_and_slowdown(name, version, argv, seconds):
+    split = os.path.join(src, "tests", "targets", "split_70_30.py")
+    row = [name + " (" + version + ")"]
+    if os.path.exists(split):
+        verify = subprocess.run(argv + [split, "--verify", str(seconds)], capture_output=True,
+                                text=True).stdout.split()
+        p = subprocess.Popen(argv + [split], stdout=subprocess.PIPE, text=True)
+        pid = int(p.stdout.readline().split()[1])
+        out = subprocess.run([bench, str(pid), "--shares", "1000", str(seconds), "seventy",
+                              "thirty"], capture_output=True, text=True).stdout.split()
+        p.kill()
+        p.wait()
+        row += ["%s / %s" % (out[1], out[3]) if len(out) > 3 else "?",
+                "%s / %s" % (verify[1], verify[3]) if len(verify) > 3 else "?"]
+    else:
+        row += ["-", "-"]
+    # CPU-time based, so other load on the machine matters less; best of three
+    base = max(iterations(argv, seconds, 0) for _ in range(3))
+    for rate in (100, 1000):
+        n = max(iterations(argv, seconds, rate) for _ in range(3))
+        row.append("%+.1f%%" % (100.0 * (base - n) / base))
+    return row
 
 
 def main():
@@ -93,11 +163,11 @@ def main():
             proc.kill()
             proc.wait()
 
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else []
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-|-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+    table(header, rows)
+    print()
+    table(["python", "70/30 sampled", "70/30 by CPU time", "slowdown @100", "slowdown @1000"],
+          [accuracy_and_slowdown(name, version, argv, args.seconds)
+           for name, version, argv in interpreters() if not only or name in only])
     try:
         load = os.getloadavg()[0]
         print("\nload average %.1f on %d CPUs while measuring" % (load, os.cpu_count()))
