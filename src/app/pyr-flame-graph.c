@@ -941,6 +941,45 @@ pyr_flame_graph_set_search (PyrFlameGraph  *self,
   return TRUE;
 }
 
+guint32
+pyr_flame_graph_select_match (PyrFlameGraph *self,
+                              gboolean       forward)
+{
+  g_autoptr(GArray) matches = NULL;
+  guint current = G_MAXUINT;
+  guint pick;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_ID_NONE);
+
+  if (self->search_match == NULL || self->layout == NULL)
+    return PYR_ID_NONE;
+
+  /* the rects are in reading order already: row by row, left to right */
+  matches = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < self->layout->n_rects; i++)
+    {
+      const PyrFlameRect *r = &self->layout->rects[i];
+
+      if (r->flags & (PYR_FLAME_RECT_SLIVER | PYR_FLAME_RECT_ANCESTOR) || !self->search_match[r->node])
+        continue;
+      if (r->node == self->selected_node)
+        current = matches->len;
+      g_array_append_val (matches, r->node);
+    }
+  if (matches->len == 0)
+    return PYR_ID_NONE;
+
+  if (current == G_MAXUINT)
+    pick = forward ? 0 : matches->len - 1;
+  else if (forward)
+    pick = (current + 1) % matches->len;
+  else
+    pick = (current + matches->len - 1) % matches->len;
+
+  pyr_flame_graph_set_selected_node (self, g_array_index (matches, guint32, pick));
+  return self->selected_node;
+}
+
 gboolean
 pyr_flame_graph_get_search_active (PyrFlameGraph *self)
 {

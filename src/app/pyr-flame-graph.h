@@ -49,6 +49,10 @@ gboolean             pyr_flame_graph_set_search          (PyrFlameGraph        *
                                                           gboolean              regex,
                                                           GError              **error);
 gboolean             pyr_flame_graph_get_search_active   (PyrFlameGraph        *self);
+/* Selects the next (or previous) matching frame in view, row by row, wrapping around;
+ * returns it, or PYR_ID_NONE when nothing in view matches. */
+guint32              pyr_flame_graph_select_match        (PyrFlameGraph        *self,
+                                                          gboolean              forward);
 /* Matched weight / total weight, nested matches counted once. */
 double               pyr_flame_graph_get_matched_fraction (PyrFlameGraph       *self);
 

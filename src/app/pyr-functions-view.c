@@ -60,16 +60,30 @@ table_profile (PyrFunctionTable *table)
   return pyr_call_tree_get_profile (pyr_function_table_get_tree (table));
 }
 
+/* A per-line row has no name of its own: it takes its function's from one of its frames. */
 static const char *
 row_name (PyrFunctionRow *row)
 {
-  return pyr_profile_get_string (table_profile (row->table), pyr_function_table_get_name (row->table, row->function));
+  PyrProfile *profile = table_profile (row->table);
+
+  if (pyr_function_table_get_key (row->table) == PYR_FUNCTION_TABLE_BY_LINE)
+    return pyr_profile_get_string (profile,
+                                   pyr_profile_get_frame_name (profile,
+                                                               pyr_function_table_get_frame (row->table, row->function)));
+  return pyr_profile_get_string (profile, pyr_function_table_get_name (row->table, row->function));
 }
 
-static const char *
+/* "file", or "file:line" per line; free with g_free() */
+static char *
 row_file (PyrFunctionRow *row)
 {
-  return pyr_profile_get_string (table_profile (row->table), pyr_function_table_get_file (row->table, row->function));
+  const char *file = pyr_profile_get_string (table_profile (row->table),
+                                             pyr_function_table_get_file (row->table, row->function));
+  gint32 line = pyr_function_table_get_line (row->table, row->function);
+
+  if (pyr_function_table_get_key (row->table) == PYR_FUNCTION_TABLE_BY_LINE && line > 0)
+    return g_strdup_printf ("%s:%d", file ? file : "", line);
+  return g_strdup (file ? file : "");
 }
 
 /* ---- columns ---- */
@@ -126,7 +140,7 @@ row_text (PyrFunctionRow *row,
     case FIELD_NAME:
       return g_strdup (row_name (row));
     case FIELD_FILE:
-      return g_strdup (row_file (row));
+      return row_file (row);
     case FIELD_SELF_PERCENT:
     case FIELD_TOTAL_PERCENT:
     case FIELD_LINK_PERCENT:
@@ -268,13 +282,14 @@ filter_row (gpointer item,
 {
   PyrFunctionsView *self = user_data;
   PyrFunctionRow *row = item;
+  g_autofree char *file = NULL;
   const char *fields[2];
 
   if (self->filter_text == NULL && self->filter_regex == NULL)
     return TRUE;
 
   fields[0] = row_name (row);
-  fields[1] = row_file (row);
+  fields[1] = file = row_file (row);
   for (guint i = 0; i < 2; i++)
     {
       if (fields[i] == NULL)

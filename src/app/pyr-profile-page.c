@@ -65,6 +65,7 @@ struct _PyrProfilePage
   GtkLabel            *matched_label;
   GtkToggleButton     *flame_toggle;
   GtkToggleButton     *order_toggle;
+  GtkToggleButton     *lines_toggle;
   GtkButton           *filter_button;
   GMenuModel          *frame_menu;
   GCancellable        *views_cancellable;
@@ -314,6 +315,27 @@ on_matched_changed (PyrProfilePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->matched_label), active);
 }
 
+static void
+on_next_match (PyrProfilePage *self)
+{
+  pyr_flame_graph_select_match (self->flame_graph, TRUE);
+}
+
+static void
+on_previous_match (PyrProfilePage *self)
+{
+  pyr_flame_graph_select_match (self->flame_graph, FALSE);
+}
+
+static gboolean
+previous_match_shortcut (GtkWidget *widget,
+                         GVariant  *args,
+                         gpointer   user_data)
+{
+  on_previous_match (user_data);
+  return TRUE;
+}
+
 void
 pyr_profile_page_set_search (PyrProfilePage *self,
                              const char     *text,
@@ -356,6 +378,7 @@ typedef struct
   PyrProfile      *profile;
   PyrFilter       *filter;   /* NULL: everything */
   PyrCallTreeKind  kind;
+  PyrFunctionTableKey key;
 } ViewsJob;
 
 typedef struct
@@ -417,7 +440,7 @@ build_views_thread (GTask        *task,
         }
       views->tree = pyr_flame_tree_new_for_call_tree (shown);
     }
-  views->table = pyr_function_table_new (merged, PYR_FUNCTION_TABLE_BY_FUNCTION);
+  views->table = pyr_function_table_new (merged, job->key);
   views->hottest = hottest_nodes (views->table, views->merged);
   g_task_return_pointer (task, views, (GDestroyNotify) views_free);
 }
@@ -475,6 +498,8 @@ rebuild_views (PyrProfilePage *self)
   job->filter = self->filter ? pyr_filter_copy (self->filter) : NULL;
   job->kind = gtk_toggle_button_get_active (self->order_toggle) ? PYR_CALL_TREE_TIME_ORDER
                                                                  : PYR_CALL_TREE_MERGED;
+  job->key = gtk_toggle_button_get_active (self->lines_toggle) ? PYR_FUNCTION_TABLE_BY_LINE
+                                                               : PYR_FUNCTION_TABLE_BY_FUNCTION;
 
   task = g_task_new (self, self->views_cancellable, views_built, NULL);
   g_task_set_source_tag (task, rebuild_views);
@@ -731,6 +756,14 @@ action_filter (GtkWidget  *widget,
 }
 
 void
+pyr_profile_page_set_by_line (PyrProfilePage *self,
+                              gboolean        by_line)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+  gtk_toggle_button_set_active (self->lines_toggle, by_line);
+}
+
+void
 pyr_profile_page_set_time_order (PyrProfilePage *self,
                                  gboolean        time_order)
 {
@@ -879,6 +912,7 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, matched_label);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, order_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, lines_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, filter_button);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, frame_menu);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, search_toggle);
@@ -913,8 +947,21 @@ pyr_profile_page_init (PyrProfilePage *self)
   g_object_bind_property (self->search_toggle, "active", self->search_bar, "search-mode-enabled",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  /* Enter and Shift+Enter (and Ctrl+G, Ctrl+Shift+G) step through the matches */
+  g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (on_next_match), self);
+  g_signal_connect_swapped (self->search_entry, "next-match", G_CALLBACK (on_next_match), self);
+  g_signal_connect_swapped (self->search_entry, "previous-match", G_CALLBACK (on_previous_match), self);
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_SHIFT_MASK),
+                                                            gtk_callback_action_new (previous_match_shortcut, self, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (self->search_entry), shortcuts);
+  }
   g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
   g_signal_connect_swapped (self->order_toggle, "toggled", G_CALLBACK (on_order_toggled), self);
+  g_signal_connect_swapped (self->lines_toggle, "toggled", G_CALLBACK (on_order_toggled), self);
   g_signal_connect_swapped (self->flame_graph, "notify::zoom-node", G_CALLBACK (on_zoom_changed), self);
   g_signal_connect_swapped (self->flame_graph, "notify::selected-node",
                             G_CALLBACK (on_flame_selection_changed), self);

@@ -43,5 +43,8 @@ const char          *pyr_profile_page_get_matched_text   (PyrProfilePage  *self)
 /* Flame chart (children in time order) instead of the merged, widest-first graph. */
 void                 pyr_profile_page_set_time_order     (PyrProfilePage  *self,
                                                           gboolean         time_order);
+/* The functions table per line (file:line) instead of per function (lines merged). */
+void                 pyr_profile_page_set_by_line        (PyrProfilePage  *self,
+                                                          gboolean         by_line);
 
 G_END_DECLS

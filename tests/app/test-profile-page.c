@@ -325,6 +325,17 @@ test_search_reports_matched_percentage (void)
   /* c or d: 9 of 14 */
   pyr_profile_page_set_search (page, "[cd]", TRUE);
   g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 9.0 / 14.0, 1e-9);
+  /* Enter steps through them left to right, wrapping; Shift+Enter goes back */
+  {
+    PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+    guint32 first = pyr_flame_graph_select_match (graph, TRUE);
+    guint32 second = pyr_flame_graph_select_match (graph, TRUE);
+
+    g_assert_cmpstr (pyr_flame_tree_get_name (tree, first), ==, "c");
+    g_assert_cmpstr (pyr_flame_tree_get_name (tree, second), ==, "d");
+    g_assert_cmpuint (pyr_flame_graph_select_match (graph, TRUE), ==, first);
+    g_assert_cmpuint (pyr_flame_graph_select_match (graph, FALSE), ==, second);
+  }
   /* the functions table shows only the matching functions */
   g_assert_cmpuint (pyr_functions_view_get_n_rows (pyr_profile_page_get_functions_view (page)), ==, 2);
 
@@ -366,6 +377,9 @@ row_name (PyrFunctionTable *table,
 {
   PyrProfile *profile = pyr_call_tree_get_profile (pyr_function_table_get_tree (table));
 
+  /* a per-line row has no name: its frame has */
+  if (pyr_function_table_get_key (table) == PYR_FUNCTION_TABLE_BY_LINE)
+    return pyr_profile_get_string (profile, pyr_profile_get_frame_name (profile, pyr_function_table_get_frame (table, row)));
   return pyr_profile_get_string (profile, pyr_function_table_get_name (table, row));
 }
 
@@ -376,6 +390,14 @@ row_file (PyrFunctionTable *table,
   PyrProfile *profile = pyr_call_tree_get_profile (pyr_function_table_get_tree (table));
 
   return pyr_profile_get_string (profile, pyr_function_table_get_file (table, row));
+}
+
+static gboolean
+table_changed (gpointer data)
+{
+  gpointer *args = data;
+
+  return pyr_functions_view_get_table (args[0]) != args[1];
 }
 
 static void
@@ -405,6 +427,22 @@ test_functions_table_hottest_first (void)
   g_assert_cmpstr (row_file (table, top), ==, "implicit/als.py");
   top = pyr_functions_view_get_row_function (functions, 1);
   g_assert_cmpstr (row_name (table, top), ==, "_wrapfunc");
+
+  /* per line, numpy's _wrapfunc line 51 (813) beats fit's hottest line, 163 (804) */
+  {
+    gpointer args[2] = { functions, table };
+
+    pyr_profile_page_set_by_line (page, TRUE);
+    wait_for (table_changed, args);
+  }
+  table = pyr_functions_view_get_table (functions);
+  g_assert_cmpint (pyr_function_table_get_key (table), ==, PYR_FUNCTION_TABLE_BY_LINE);
+  top = pyr_functions_view_get_row_function (functions, 0);
+  g_assert_cmpstr (row_name (table, top), ==, "_wrapfunc");
+  g_assert_cmpint (pyr_function_table_get_line (table, top), ==, 51);
+  g_assert_cmpfloat (pyr_function_table_get_self (table, top), ==, 813);
+  top = pyr_functions_view_get_row_function (functions, 1);
+  g_assert_cmpint (pyr_function_table_get_line (table, top), ==, 163);
 
   close_window (window);
 }
