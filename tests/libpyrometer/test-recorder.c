@@ -835,6 +835,129 @@ test_stop_kills_stuck_sampler (Fixture       *fx,
   run_clear (&run);
 }
 
+static char *
+target_path (const char *name)
+{
+  const char *root = g_getenv ("PYROMETER_SOURCE_ROOT");
+
+  return g_build_filename (root != NULL ? root : ".", "tests", "targets", name, NULL);
+}
+
+/* The line of `path` that carries the comment "# pyrometer-target: MARKER". */
+static gint32
+marker_line (const char *path,
+             const char *marker)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *tag = g_strdup_printf ("# pyrometer-target: %s", marker);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_suffix (g_strstrip (lines[i]), tag))
+      return (gint32) i + 1;
+  g_error ("no marker %s in %s", marker, path);
+  return 0;
+}
+
+static void
+test_target_spin_exact_stack (Fixture       *fx,
+                              gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) leaves = g_hash_table_new (NULL, NULL);
+  g_autofree char *spin = target_path ("spin.py");
+  const char *chain[] = { "spin", "middle", "outer", "main", "<module>" };
+  const char *markers[] = { "spin", "middle", "outer", "main", "module" };
+  PyrProfile *profile;
+  gpointer key, value;
+  GHashTableIter iter;
+  guint32 hot = 0, node;
+  guint best = 0, n;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+  if (!g_file_test (spin, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/targets/spin.py not found (PYROMETER_SOURCE_ROOT unset)");
+      return;
+    }
+
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, spin, "--seconds", "1.5", NULL });
+  pyr_recorder_set_rate (recorder, 200);
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  run_wait (&run);
+  g_assert_no_error (run.error);
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, 0);
+
+  /* the most frequent stack is the documented one, line for line */
+  profile = pyr_recorder_get_profile (recorder);
+  n = pyr_profile_get_n_samples (profile);
+  for (guint i = 0; i < n; i++)
+    {
+      gpointer leaf = GUINT_TO_POINTER (pyr_profile_get_sample_stack (profile, i));
+
+      g_hash_table_insert (leaves, leaf, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (leaves, leaf)) + 1));
+    }
+  g_hash_table_iter_init (&iter, leaves);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (GPOINTER_TO_UINT (value) > best)
+      {
+        best = GPOINTER_TO_UINT (value);
+        hot = GPOINTER_TO_UINT (key);
+      }
+  g_assert_cmpuint (best, >, n / 2);
+  g_assert_cmpuint (pyr_profile_get_node_depth (profile, hot), ==, G_N_ELEMENTS (chain));
+  node = hot;
+  for (guint d = 0; d < G_N_ELEMENTS (chain); d++, node = pyr_profile_get_node_parent (profile, node))
+    {
+      guint32 frame = pyr_profile_get_node_frame (profile, node);
+
+      g_assert_cmpstr (pyr_profile_get_string (profile, pyr_profile_get_frame_name (profile, frame)), ==, chain[d]);
+      g_assert_cmpstr (pyr_profile_get_string (profile, pyr_profile_get_frame_file (profile, frame)), ==, spin);
+      g_assert_cmpint (pyr_profile_get_frame_line (profile, frame), ==, marker_line (spin, markers[d]));
+    }
+  run_clear (&run);
+}
+
+static void
+test_target_dies_by_signal (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exits = target_path ("exits.py");
+  g_autofree char *end_reason = NULL;
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+  if (!g_file_test (exits, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/targets/exits.py not found (PYROMETER_SOURCE_ROOT unset)");
+      return;
+    }
+
+  /* the program ending under the recording is its end, not an error; its status comes through */
+  pyr_recorder_set_command (recorder, (const char *[]) { fx->python, exits, "--seconds", "1", "--signal", "TERM", NULL });
+  run_init (&run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  run_wait (&run);
+  g_assert_no_error (run.error);
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, 128 + SIGTERM);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 10);
+  end_reason = pyr_profile_dup_metadata (pyr_recorder_get_profile (recorder), "end-reason");
+  g_assert_cmpstr (end_reason, ==, "target-exited");
+  g_assert_true (profile_has_function (pyr_recorder_get_profile (recorder), "work"));
+  run_clear (&run);
+}
+
 static void
 test_exit_errors (void)
 {
@@ -906,6 +1029,8 @@ main (int    argc,
   ADD ("/recorder/command-line", test_argv);
   ADD ("/recorder/sampler-not-found", test_sampler_not_found);
   ADD ("/recorder/stop-kills-a-stuck-sampler", test_stop_kills_stuck_sampler);
+  ADD ("/recorder/target-spin-exact-stack", test_target_spin_exact_stack);
+  ADD ("/recorder/target-dies-by-signal", test_target_dies_by_signal);
 #undef ADD
   g_test_add_func ("/recorder/exit-status-errors", test_exit_errors);
 
