@@ -146,12 +146,16 @@ print_summary (PyrRecorder *recorder,
   g_autoptr(PyrCallTree) tree = NULL;
   g_autoptr(PyrFunctionTable) table = NULL;
   g_autofree guint32 *order = NULL;
-  double total;
+  double total, span;
   guint n = 0;
 
-  printf (_("Recorded %u samples in %.1f s (%.0f Hz achieved), %" G_GUINT64_FORMAT " errors, "
+  /* the samples' own span: a launched command may run on after sampling stopped (-d) */
+  span = pyr_profile_get_end_time (profile) > 0 ? pyr_profile_get_end_time (profile) / 1e9
+                                                : pyr_recorder_get_elapsed (recorder);
+
+  printf (_("Recorded %u samples over %.1f s (%.0f Hz achieved), %" G_GUINT64_FORMAT " errors, "
             "lag mean %.0f µs / max %.0f µs, %u threads\n"),
-          n_samples, pyr_recorder_get_elapsed (recorder), pyr_recorder_get_achieved_rate (recorder),
+          n_samples, span, pyr_recorder_get_achieved_rate (recorder),
           pyr_recorder_get_n_errors (recorder), pyr_recorder_get_lag_mean_ns (recorder) / 1e3,
           pyr_recorder_get_lag_max_ns (recorder) / 1e3, pyr_profile_get_n_threads (profile));
   if (output != NULL)
@@ -201,9 +205,10 @@ pyr_cli_record (int    argc,
   gboolean privileged = FALSE;
   const GOptionEntry entries[] = {
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate, N_("Samples per second (default 100)"), N_("HZ") },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop after this many seconds"), N_("S") },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop sampling after this many seconds (a launched command still runs to its end)"), N_("S") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      N_("Write here; .pyrometer, or speedscope (.json), flame graph (.svg) or folded stacks (.txt) by the extension"),
+      N_("Write here: .pyrometer, or speedscope (.json), flame graph (.svg) or folded stacks (.txt) by the "
+         "extension (default: pyrometer-DATE-TIME.pyrometer)"),
       N_("FILE") },
     { "pid", 'p', 0, G_OPTION_ARG_INT64, &pid, N_("Record the running process PID"), N_("PID") },
     { "idle", 0, 0, G_OPTION_ARG_NONE, &idle, N_("Keep samples of idle (sleeping, waiting) threads"), NULL },
