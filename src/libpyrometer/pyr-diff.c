@@ -226,7 +226,6 @@ static void
 link_children (PyrDiff *self)
 {
   guint n = pyr_profile_get_n_stack_nodes (self->keys);
-  g_autoptr(GArray) kids = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree guint32 *count = g_new0 (guint32, n + 1);
   g_autofree guint32 *fill = NULL;
   g_autofree guint32 *order = NULL;
