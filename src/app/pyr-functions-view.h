@@ -26,6 +26,8 @@ void              pyr_functions_view_select_function       (PyrFunctionsView  *s
 guint32           pyr_functions_view_get_row_function      (PyrFunctionsView  *self,
                                                             guint              row);
 guint             pyr_functions_view_get_n_rows            (PyrFunctionsView  *self);
+/* TRUE while a big table is still being sorted or filtered (in slices between frames) */
+gboolean          pyr_functions_view_get_pending           (PyrFunctionsView  *self);
 guint             pyr_functions_view_get_n_callers         (PyrFunctionsView  *self);
 guint             pyr_functions_view_get_n_callees         (PyrFunctionsView  *self);
 
