@@ -57,7 +57,9 @@ static const char usage_text[] =
   "                           stacks, more overhead); they always run on afterwards\n"
   "      --startup-timeout S  launch mode: how long to wait for the interpreter to start\n"
   "                           (default 10)\n"
-  "      --subprocesses       follow child processes (not implemented yet)\n"
+  "      --subprocesses       also sample the Python processes the target starts\n"
+  "                           (multiprocessing, forking servers), found every 100 ms;\n"
+  "                           each sample names its process\n"
   "      --native             include native frames (not implemented yet)\n"
   "  -h, --help               show this help\n"
   "  -V, --version            show the version\n"
@@ -350,8 +352,8 @@ main (int    argc,
           ropts.blocking = true;
           break;
         case 's':
-          fprintf (stderr, "pyrometer-sampler: --subprocesses is not implemented yet\n");
-          return EXIT_USAGE;
+          ropts.subprocesses = true;
+          break;
         case 'n':
           fprintf (stderr, "pyrometer-sampler: --native is not implemented yet\n");
           return EXIT_USAGE;

@@ -230,22 +230,20 @@ write_stats (struct pyr_stream_writer       *w,
   return pyr_stream_writer_stats (w, &st);
 }
 
-static int
-write_header (struct pyr_python               *py,
-              struct pyr_stream_writer        *w,
-              const struct pyr_record_options *opts)
+static void
+read_cmdline (pid_t   pid,
+              char   *cmdline,
+              size_t  len)
 {
-  struct pyr_stream_process proc = { 0 };
-  char cmdline[4096] = "";
-  char path[64], rate[32];
+  char path[64];
   ssize_t n;
-  int fd, ret;
-  uint32_t sid;
+  int fd;
 
-  snprintf (path, sizeof path, "/proc/%d/cmdline", (int) py->pid);
+  cmdline[0] = '\0';
+  snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
   if ((fd = open (path, O_RDONLY | O_CLOEXEC)) >= 0)
     {
-      n = read (fd, cmdline, sizeof cmdline - 1);
+      n = read (fd, cmdline, len - 1);
       close (fd);
       if (n > 0)
         {
@@ -255,15 +253,41 @@ write_header (struct pyr_python               *py,
               cmdline[i] = ' ';
         }
     }
+}
+
+static int
+write_process (struct pyr_python        *py,
+               struct pyr_stream_writer *w,
+               pid_t                     parent)
+{
+  struct pyr_stream_process proc = { 0 };
+  char cmdline[4096];
+  uint32_t sid;
+  int ret;
+
+  read_cmdline (py->pid, cmdline, sizeof cmdline);
   proc.pid = (uint32_t) py->pid;
-  proc.parent_pid = 0;
+  proc.parent_pid = (uint32_t) parent;
   if ((ret = pyr_stream_writer_add_string (w, cmdline, strlen (cmdline), &sid)) < 0)
     return ret;
   proc.command_line = sid;
   if ((ret = pyr_stream_writer_add_string (w, py->version, strlen (py->version), &sid)) < 0)
     return ret;
   proc.python_version = sid;
-  if ((ret = pyr_stream_writer_add_process (w, &proc)) < 0)
+  return pyr_stream_writer_add_process (w, &proc);
+}
+
+static int
+write_header (struct pyr_python               *py,
+              struct pyr_stream_writer        *w,
+              const struct pyr_record_options *opts)
+{
+  char cmdline[4096] = "";
+  char rate[32];
+  int ret;
+
+  read_cmdline (py->pid, cmdline, sizeof cmdline);
+  if ((ret = write_process (py, w, 0)) < 0)
     return ret;
 
   snprintf (rate, sizeof rate, "%g", opts->rate_hz);
@@ -272,7 +296,9 @@ write_header (struct pyr_python               *py,
       || (ret = pyr_stream_writer_add_metadata_str (w, "command", cmdline)) < 0
       || (ret = pyr_stream_writer_add_metadata_str (w, "units", "samples")) < 0
       || (ret = pyr_stream_writer_add_metadata_str (w, "mode",
-                                                    opts->blocking ? "blocking" : "nonblocking")) < 0)
+                                                    opts->blocking ? "blocking" : "nonblocking")) < 0
+      || (opts->subprocesses
+          && (ret = pyr_stream_writer_add_metadata_str (w, "subprocesses", "yes")) < 0))
     return ret;
   {
     char start[64];
@@ -284,6 +310,160 @@ write_header (struct pyr_python               *py,
       return ret;
   }
   return pyr_stream_writer_flush (w);
+}
+
+/*
+ * --subprocesses: every 100 ms the children of each process followed so far are listed
+ * (/proc/PID/task/TID/children of its Python threads) and each new one is attached as soon as
+ * its interpreter is up.  Attaching allocates; sampling the children does not.
+ */
+#define MAX_CHILDREN        64
+#define CHILD_SCAN_NS       (100 * 1000000ull)
+#define MAX_PENDING         128
+#define ATTACH_TRIES        30
+
+struct pending
+{
+  pid_t pid;
+  pid_t parent;
+  int   tries;
+};
+
+struct children
+{
+  struct recorder *rec[MAX_CHILDREN];
+  uint32_t         n;
+  struct pending   pending[MAX_PENDING];
+  uint32_t         n_pending;
+};
+
+static bool
+is_followed (const struct recorder *root,
+             const struct children *ch,
+             pid_t                  pid)
+{
+  if (root->py->pid == pid)
+    return true;
+  for (uint32_t i = 0; i < ch->n; i++)
+    if (ch->rec[i]->py->pid == pid)
+      return true;
+  return false;
+}
+
+static void
+note_pending (struct children *ch,
+              pid_t            pid,
+              pid_t            parent)
+{
+  for (uint32_t i = 0; i < ch->n_pending; i++)
+    if (ch->pending[i].pid == pid)
+      return;
+  if (ch->n_pending < MAX_PENDING)
+    ch->pending[ch->n_pending++] = (struct pending) { pid, parent, 0 };
+}
+
+/* Lists the children of process pid (through the threads the last sample saw). */
+static void
+scan_children (struct recorder         *rec,
+               const struct pyr_sample *last,
+               struct children         *ch,
+               const struct recorder   *root)
+{
+  pid_t pid = rec->py->pid;
+  int tids[PYR_MAX_THREADS + 1];
+  uint32_t ntids = 0;
+
+  tids[ntids++] = pid;
+  for (uint32_t i = 0; last != NULL && i < last->n_threads && ntids <= PYR_MAX_THREADS; i++)
+    if (last->threads[i].native_id != 0 && (pid_t) last->threads[i].native_id != pid)
+      tids[ntids++] = (int) last->threads[i].native_id;
+
+  for (uint32_t k = 0; k < ntids; k++)
+    {
+      char path[64], buf[4096];
+      ssize_t n;
+      int fd;
+      char *p, *end;
+
+      snprintf (path, sizeof path, "/proc/%d/task/%d/children", (int) pid, tids[k]);
+      if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+        continue;
+      n = read (fd, buf, sizeof buf - 1);
+      close (fd);
+      if (n <= 0)
+        continue;
+      buf[n] = '\0';
+      for (p = buf;; p = end)
+        {
+          long child = strtol (p, &end, 10);
+          if (end == p)
+            break;
+          if (child > 0 && !is_followed (root, ch, (pid_t) child))
+            note_pending (ch, (pid_t) child, pid);
+        }
+    }
+}
+
+static void
+free_recorder (struct recorder *rec)
+{
+  pyr_python_detach (rec->py);
+  free (rec->py);
+  free (rec->threads);
+  free (rec);
+}
+
+/* Tries to attach to the pending children; gives up on one after ATTACH_TRIES scans. */
+static int
+attach_pending (struct children          *ch,
+                struct pyr_stream_writer *w)
+{
+  uint32_t kept = 0;
+  int ret = 0;
+
+  for (uint32_t i = 0; i < ch->n_pending; i++)
+    {
+      struct pending *p = &ch->pending[i];
+      struct recorder *rec;
+      struct pyr_err err = { 0 };
+
+      if (ch->n == MAX_CHILDREN)
+        break;
+      rec = calloc (1, sizeof *rec);
+      if (rec != NULL)
+        {
+          rec->py = malloc (sizeof *rec->py);
+          rec->threads = calloc (THREAD_SLOTS, sizeof *rec->threads);
+          rec->w = w;
+        }
+      if (rec == NULL || rec->py == NULL || rec->threads == NULL)
+        {
+          if (rec != NULL)
+            {
+              free (rec->py);
+              free (rec->threads);
+              free (rec);
+            }
+          return -ENOMEM;
+        }
+      ret = pyr_python_attach (rec->py, p->pid, &err);
+      if (ret == 0)
+        {
+          ch->rec[ch->n++] = rec;
+          if ((ret = write_process (rec->py, w, p->parent)) < 0)
+            return ret;
+          continue;
+        }
+      free (rec->py);
+      free (rec->threads);
+      free (rec);
+      /* not Python yet (a fork about to exec, an interpreter starting): try again later */
+      if ((ret == -PYR_ENOTPYTHON || ret == -EFAULT) && ++p->tries < ATTACH_TRIES
+          && kill (p->pid, 0) == 0)
+        ch->pending[kept++] = *p;
+    }
+  ch->n_pending = kept;
+  return 0;
 }
 
 static bool
@@ -342,6 +522,8 @@ pyr_record_run (struct pyr_python               *py,
                 struct pyr_err                  *err)
 {
   struct recorder rec = { py, w, NULL, NULL, { 0 } };
+  struct children *ch = NULL;
+  uint64_t last_scan = 0;
   struct pyr_sample *sample;
   struct pyr_ptrace pt = { .task_dir_fd = -1 };
   double mean_ns = 1e9 / opts->rate_hz;
@@ -356,10 +538,13 @@ pyr_record_run (struct pyr_python               *py,
 
   sample = malloc (sizeof *sample);
   rec.threads = calloc (THREAD_SLOTS, sizeof *rec.threads);
-  if (sample == NULL || rec.threads == NULL)
+  if (opts->subprocesses)
+    ch = calloc (1, sizeof *ch);
+  if (sample == NULL || rec.threads == NULL || (opts->subprocesses && ch == NULL))
     {
       free (sample);
       free (rec.threads);
+      free (ch);
       return pyr_err_set (err, -ENOMEM, "out of memory");
     }
   if (opts->blocking && (ret = pyr_ptrace_init (&pt, py->pid, err)) < 0)
@@ -479,6 +664,39 @@ pyr_record_run (struct pyr_python               *py,
             goto out_error;
         }
 
+      if (ch != NULL)
+        {
+          /* the children, at the same instant; one that went away is forgotten */
+          for (uint32_t i = 0; i < ch->n;)
+            {
+              int cret = pyr_python_sample (ch->rec[i]->py, sample, true);
+              if (cret == -ESRCH || cret == -EPERM || (cret < 0 && target_gone (ch->rec[i]->py->pid)))
+                {
+                  free_recorder (ch->rec[i]);
+                  ch->rec[i] = ch->rec[--ch->n];
+                  continue;
+                }
+              if (cret < 0)
+                res->errors++;
+              else
+                {
+                  res->errors += sample->n_errors;
+                  if ((ret = write_sample (ch->rec[i], opts, sample, woke - t0, res)) < 0)
+                    goto out_error;
+                }
+              i++;
+            }
+          if (woke - last_scan > CHILD_SCAN_NS)
+            {
+              last_scan = woke;
+              scan_children (&rec, NULL, ch, &rec);
+              for (uint32_t i = 0; i < ch->n; i++)
+                scan_children (ch->rec[i], NULL, ch, &rec);
+              if ((ret = attach_pending (ch, w)) < 0)
+                goto out_error;
+            }
+        }
+
       done = now_ns (CLOCK_MONOTONIC);
       res->busy_ns += done - woke;
       if (done - last_stats > STATS_INTERVAL_NS)
@@ -505,6 +723,10 @@ pyr_record_run (struct pyr_python               *py,
     pyr_ptrace_clear (&pt);
   free (sample);
   free (rec.threads);
+  if (ch != NULL)
+    for (uint32_t i = 0; i < ch->n; i++)
+      free_recorder (ch->rec[i]);
+  free (ch);
   return 0;
 
 out_error:
@@ -512,6 +734,10 @@ out_error:
     pyr_ptrace_clear (&pt);
   free (sample);
   free (rec.threads);
+  if (ch != NULL)
+    for (uint32_t i = 0; i < ch->n; i++)
+      free_recorder (ch->rec[i]);
+  free (ch);
   res->end_reason = PYR_STREAM_END_ERROR;
   if (ret == -EPIPE)
     return pyr_err_set (err, ret, "the reader of the output went away");

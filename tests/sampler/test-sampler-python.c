@@ -826,6 +826,148 @@ test_target_matches_interpreter (gconstpointer data)
   g_assert_true (ok);
 }
 
+
+struct mp_check
+{
+  GHashTable *strings;
+  GHashTable *frames;        /* id -> "name (file:line)" */
+  GHashTable *thread_pid;    /* thread id -> pid */
+  GHashTable *processes;     /* pid -> parent pid */
+  uint32_t    child;
+  char       *child_leaf;
+  int         child_samples;
+};
+
+static int
+on_mp_record (const struct pyr_stream_record *r,
+              void                           *user_data)
+{
+  struct mp_check *c = user_data;
+
+  switch (r->type)
+    {
+    case PYR_STREAM_RECORD_STRING:
+      g_hash_table_insert (c->strings, GUINT_TO_POINTER (r->string.id), g_strdup (r->string.data));
+      break;
+    case PYR_STREAM_RECORD_FRAME:
+      g_hash_table_insert (c->frames, GUINT_TO_POINTER (r->frame.id),
+                           g_strdup_printf ("%s (%s:%u)",
+                                            (char *) g_hash_table_lookup (c->strings, GUINT_TO_POINTER (r->frame.frame.name)),
+                                            (char *) g_hash_table_lookup (c->strings, GUINT_TO_POINTER (r->frame.frame.file)),
+                                            r->frame.frame.line));
+      break;
+    case PYR_STREAM_RECORD_THREAD:
+      g_hash_table_insert (c->thread_pid, GUINT_TO_POINTER (r->thread.id),
+                           GUINT_TO_POINTER (r->thread.thread.pid));
+      break;
+    case PYR_STREAM_RECORD_PROCESS:
+      g_hash_table_insert (c->processes, GUINT_TO_POINTER (r->process.pid),
+                           GUINT_TO_POINTER (r->process.parent_pid));
+      break;
+    case PYR_STREAM_RECORD_SAMPLE:
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (c->thread_pid, GUINT_TO_POINTER (r->sample.thread))) == c->child
+          && r->sample.depth > 0
+          && g_strcmp0 (g_hash_table_lookup (c->frames, GUINT_TO_POINTER (r->sample.frames[r->sample.depth - 1])),
+                        c->child_leaf) == 0)
+        c->child_samples++;
+      break;
+    default:
+      break;
+    }
+  return 0;
+}
+
+/* --subprocesses follows a multiprocessing child (fork and spawn) and names its process. */
+static void
+test_subprocesses (gconstpointer data)
+{
+  const struct interp *in = data;
+  g_autofree char *script = g_build_filename (g_getenv ("PYROMETER_SOURCE_ROOT"), "tests",
+                                              "targets", "multiproc.py", NULL);
+  static const char *const methods[] = { "fork", "spawn" };
+
+  if (!g_file_test (script, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/targets/multiproc.py is missing");
+      return;
+    }
+  for (size_t m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      const char *args[] = { "--start-method", methods[m], NULL };
+      g_autofree char *dir = g_dir_make_tmp ("pyrometer-sampler-XXXXXX", NULL);
+      g_autofree char *file = g_build_filename (dir, "mp.pyrometer", NULL);
+      g_autofree char *pid = NULL, *out = NULL, *err = NULL, *data_ = NULL, *text = NULL;
+      g_auto(GStrv) lines = NULL;
+      struct mp_check c = { 0 };
+      struct pyr_stream_reader *reader;
+      struct target t;
+      gsize len;
+      int line = 0;
+
+      if (!target_start (in, script, args, &t))
+        {
+          g_test_fail ();
+          return;
+        }
+      g_assert_true (g_file_get_contents (script, &text, NULL, NULL));
+      lines = g_strsplit (text, "\n", -1);
+      for (int i = 0; lines[i] != NULL; i++)
+        if (strstr (lines[i], "# pyrometer-target: child") != NULL)
+          line = i + 1;
+      g_assert_cmpint (line, >, 0);
+      pid = g_strdup_printf ("%d", (int) t.pid);
+      {
+        const char *sargs[] = { "--pid", pid, "--rate", "200", "--duration", "1.5",
+                                "--subprocesses", "--output", file, NULL };
+        g_assert_cmpint (run_sampler (sargs, &out, &err), ==, 0);
+      }
+      target_stop (&t);
+
+      c.strings = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      g_hash_table_insert (c.strings, GUINT_TO_POINTER (0), g_strdup (""));
+      c.frames = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      c.thread_pid = g_hash_table_new (NULL, NULL);
+      c.processes = g_hash_table_new (NULL, NULL);
+      c.child_leaf = g_strdup_printf ("child_work (%s:%d)", script, line);
+      g_assert_true (g_file_get_contents (file, &data_, &len, NULL));
+      /* first pass: find the child process (the one whose parent is the target) */
+      reader = pyr_stream_reader_new (on_mp_record, &c);
+      g_assert_cmpint (pyr_stream_reader_feed (reader, data_, len), ==, 0);
+      pyr_stream_reader_free (reader);
+      {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init (&it, c.processes);
+        while (g_hash_table_iter_next (&it, &k, &v))
+          if (GPOINTER_TO_UINT (v) == (guint) t.pid)
+            {
+              /* with spawn, the resource tracker is a child too: take the one with samples */
+              struct mp_check c2 = c;
+              c2.child = GPOINTER_TO_UINT (k);
+              c2.child_samples = 0;
+              reader = pyr_stream_reader_new (on_mp_record, &c2);
+              g_assert_cmpint (pyr_stream_reader_feed (reader, data_, len), ==, 0);
+              pyr_stream_reader_free (reader);
+              if (c2.child_samples > c.child_samples)
+                {
+                  c.child = c2.child;
+                  c.child_samples = c2.child_samples;
+                }
+            }
+      }
+      g_test_message ("%s: child %u, %d samples at child_work", methods[m], c.child,
+                      c.child_samples);
+      g_assert_cmpint (c.child_samples, >=, 50);
+      g_hash_table_unref (c.strings);
+      g_hash_table_unref (c.frames);
+      g_hash_table_unref (c.thread_pid);
+      g_hash_table_unref (c.processes);
+      g_free (c.child_leaf);
+      g_unlink (file);
+      g_rmdir (dir);
+    }
+}
+
 static void
 test_no_such_process (void)
 {
@@ -970,6 +1112,8 @@ main (int    argc,
                             test_blocking);
       g_test_add_data_func ("/sampler/attach/target-exits-mid-recording", first,
                             test_target_exits);
+      g_test_add_data_func ("/sampler/attach/subprocesses-follow-multiprocessing", first,
+                            test_subprocesses);
       /* an interpreter that user nobody may run (not one unpacked under /root) */
       for (guint i = 0; i < interps->len; i++)
         {
