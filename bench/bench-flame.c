@@ -318,7 +318,11 @@ main (int    argc,
       if (g_str_equal (argv[i], "--samples"))
         n_samples = atoi (argv[++i]);
       else if (g_str_equal (argv[i], "--runs"))
-        runs = MAX (atoi (argv[++i]), 1);
+        {
+          int r = atoi (argv[++i]);
+
+          runs = MAX (r, 1);
+        }
     }
 
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)

@@ -281,7 +281,7 @@ label_font (PyrFlameGraph *self)
   font = pango_font_description_copy (pango_context_get_font_description (
                                         gtk_widget_get_pango_context (GTK_WIDGET (self))));
   if (pango_font_description_get_size (font) > 0)
-    pango_font_description_set_size (font, pango_font_description_get_size (font) * 9 / 10);
+    pango_font_description_set_size (font, pango_font_description_get_size (font) * 17 / 20);
   return font;
 }
 
@@ -291,6 +291,26 @@ label_font (PyrFlameGraph *self)
  * 4 px). Redraws for hover, selection and scrolling then only paint glyphs.
  */
 static PangoLayout *
+cached_layout (PyrFlameGraph *self,
+               guint64        key,
+               const char    *text)
+{
+  PangoLayout *layout = g_hash_table_lookup (self->labels, &key);
+
+  if (layout == NULL)
+    {
+      guint64 *k = g_new (guint64, 1);
+
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+      pango_layout_set_font_description (layout, self->label_font);
+      pango_layout_set_single_paragraph_mode (layout, TRUE);
+      *k = key;
+      g_hash_table_insert (self->labels, k, layout);
+    }
+  return layout;
+}
+
+static PangoLayout *
 label_layout (PyrFlameGraph *self,
               guint32        node,
               double         available,
@@ -298,10 +318,10 @@ label_layout (PyrFlameGraph *self,
 {
   PyrFlameTree *tree = self->layout->tree;
   guint32 frame = node == 0 ? G_MAXUINT32 : pyr_flame_tree_get_frame (tree, node);
-  guint64 full_key = ((guint64) frame << 16) | 0xFFFF;
   PangoLayout *full;
+  PangoLayout *name;
   PangoLayout *elided;
-  int full_width;
+  int width;
   guint bucket;
   guint64 key;
 
@@ -310,29 +330,29 @@ label_layout (PyrFlameGraph *self,
       g_hash_table_remove_all (self->labels);
       self->labels_tree = tree;
     }
-
   if (self->label_font == NULL)
     self->label_font = label_font (self);
 
-  if (!(full = g_hash_table_lookup (self->labels, &full_key)))
+  /* "func (file:line)" as py-spy writes it when it fits, else the name alone, else the
+   * name elided in the middle */
+  key = ((guint64) frame << 16) | 0xFFFF;
+  if (!(full = g_hash_table_lookup (self->labels, &key)))
     {
-      guint64 *k = g_new (guint64, 1);
-
-      /* "func (file:line)" as py-spy writes it: eliding in the middle keeps function and line */
       g_autofree char *text = node == 0 ? g_strdup (pyr_flame_tree_get_name (tree, node))
                                         : pyr_profile_format_frame (pyr_flame_tree_get_profile (tree), frame);
 
-      full = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-      pango_layout_set_font_description (full, self->label_font);
-      pango_layout_set_single_paragraph_mode (full, TRUE);
-      *k = full_key;
-      g_hash_table_insert (self->labels, k, full);
+      full = cached_layout (self, key, text);
     }
-  pango_layout_get_pixel_size (full, &full_width, text_height);
-  if (full_width <= available)
+  pango_layout_get_pixel_size (full, &width, text_height);
+  if (width <= available)
     return full;
 
-  bucket = MIN ((guint) (available / 4), 0xFFFE);
+  name = cached_layout (self, ((guint64) frame << 16) | 0xFFFE, pyr_flame_tree_get_name (tree, node));
+  pango_layout_get_pixel_size (name, &width, text_height);
+  if (width <= available)
+    return name;
+
+  bucket = MIN ((guint) (available / 4), 0xFFFD);
   if (bucket < 3)
     return NULL;
   key = ((guint64) frame << 16) | bucket;
@@ -340,7 +360,7 @@ label_layout (PyrFlameGraph *self,
     {
       guint64 *k = g_new (guint64, 1);
 
-      elided = pango_layout_copy (full);
+      elided = pango_layout_copy (name);
       pango_layout_set_ellipsize (elided, PANGO_ELLIPSIZE_MIDDLE);
       pango_layout_set_width (elided, bucket * 4 * PANGO_SCALE);
       *k = key;
