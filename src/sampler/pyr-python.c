@@ -46,6 +46,7 @@ struct pyr_task
   int      tid;
   int      fd;
   uint32_t last_seen;
+  char     snapshot_state;   /* from pyr_python_snapshot_idle(), 0 when none */
 };
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -479,6 +480,31 @@ task_for (struct pyr_python *py,
 }
 
 /* Idle unless the kernel says the thread is running (R); unknown counts as not idle. */
+static char
+read_task_state (struct pyr_task *t)
+{
+  char buf[512];
+  ssize_t n;
+  char *paren;
+
+  n = pread (t->fd, buf, sizeof buf - 1, 0);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  paren = strrchr (buf, ')');
+  if (paren == NULL || paren[1] != ' ')
+    return 0;
+  return paren[2];
+}
+
+void
+pyr_python_snapshot_idle (struct pyr_python *py)
+{
+  for (uint32_t i = 0; i < py->n_tasks; i++)
+    py->tasks[i].snapshot_state = read_task_state (&py->tasks[i]);
+  py->idle_from_snapshot = true;
+}
+
 static bool
 task_is_idle (struct pyr_python *py,
               int                tid)
@@ -491,6 +517,9 @@ task_is_idle (struct pyr_python *py,
   if (t == NULL)
     return false;
   t->last_seen = py->epoch;
+  /* --blocking: the states from before the threads were stopped (stopped reads as idle) */
+  if (py->idle_from_snapshot && t->snapshot_state != 0)
+    return t->snapshot_state != 'R';
   n = pread (t->fd, buf, sizeof buf - 1, 0);
   if (n <= 0)
     return false;
@@ -1087,6 +1116,10 @@ pyr_python_sample (struct pyr_python *py,
       interp = next;
       n_interp++;
     }
+
+  py->idle_from_snapshot = false;
+  for (uint32_t i = 0; i < py->n_tasks; i++)
+    py->tasks[i].snapshot_state = 0;
 
   /* the plan for the next sample */
   {

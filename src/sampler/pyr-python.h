@@ -114,6 +114,7 @@ struct pyr_python
   struct pyr_task       *tasks;           /* native tid -> open /proc/PID/task/TID/stat */
   uint32_t               n_tasks;
   int64_t                pthread_tid_offset;   /* <= 3.10: where glibc keeps the tid in struct pthread */
+  bool                   idle_from_snapshot;
 
   uint8_t               *window;          /* a copy of the current datastack chunk (3.11+) */
   uint8_t               *window2;         /* a copy of an older chunk, while walking into it */
@@ -155,6 +156,10 @@ void pyr_python_detach  (struct pyr_python *py);
 int  pyr_python_sample  (struct pyr_python  *py,
                          struct pyr_sample  *sample,
                          bool                read_idle);
+
+/* Reads the threads' scheduler states now, for the next pyr_python_sample() to use: --blocking
+ * calls it before stopping the threads, since a stopped thread always looks idle. */
+void pyr_python_snapshot_idle (struct pyr_python *py);
 
 /* Starts a new validation epoch: cached code objects are checked against reuse again at their
  * next use.  The sampling loop calls it every ~100 ms. */

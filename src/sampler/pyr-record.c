@@ -623,6 +623,8 @@ pyr_record_run (struct pyr_python               *py,
           last_epoch = woke;
         }
 
+      if (opts->blocking)
+        pyr_python_snapshot_idle (py);
       if (opts->blocking && pyr_ptrace_stop (&pt) < 0)
         {
           res->errors++;

@@ -270,6 +270,7 @@ struct stream_check
   int         samples;
   int         exact;       /* samples whose stack is exactly the spin stack */
   int         sleeper;     /* samples of the sleeping thread (running when just woken) */
+  int         exact_idle;  /* spin-stack samples flagged idle: wrong */
   int         other;       /* anything else: wrong */
   char       *sleeper_leaf;
   int         stats;
@@ -305,7 +306,11 @@ on_record (const struct pyr_stream_record *r,
           g_string_append (s, g_hash_table_lookup (c->frames, GUINT_TO_POINTER (r->sample.frames[i])));
         c->samples++;
         if (strcmp (s->str, c->expected) == 0)
-          c->exact++;
+          {
+            c->exact++;
+            if (r->sample.flags & PYR_STREAM_SAMPLE_IDLE)
+              c->exact_idle++;
+          }
         else if (c->sleeper_leaf != NULL && g_str_has_prefix (s->str, c->sleeper_leaf))
           c->sleeper++;
         else
@@ -612,6 +617,29 @@ test_blocking (gconstpointer data)
   /* stopped threads give exact stacks; --gil keeps the spinning thread only */
   g_assert_cmpint (c.samples, >=, 50);
   g_assert_cmpint (c.exact, ==, c.samples);
+  g_assert_cmpint (c.exact_idle, ==, 0);
+
+  /* every thread: the stopped spinning thread still counts as running, the sleeper as idle */
+  if (!target_start (in, spin_script, NULL, &t))
+    {
+      g_test_fail ();
+      return;
+    }
+  g_free (pid);
+  pid = g_strdup_printf ("%d", (int) t.pid);
+  {
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    const char *args[] = { "--pid", pid, "--rate", "200", "--duration", "1", "--blocking",
+                           "--output", file, NULL };
+    code = run_sampler (args, &out2, &err2);
+  }
+  assert_target_running_free (t.pid);
+  target_stop (&t);
+  g_assert_cmpint (code, ==, 0);
+  check_stream (file, &c);
+  g_test_message ("%d samples, %d exact, %d of them idle", c.samples, c.exact, c.exact_idle);
+  g_assert_cmpint (c.exact, >=, 50);
+  g_assert_cmpint (c.exact_idle, <=, c.exact / 20);
   g_unlink (file);
   g_rmdir (dir);
 }
