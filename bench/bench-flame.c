@@ -367,7 +367,7 @@ main (int    argc,
           double c0 = cpu_ms ();
 
           t0 = now_ms ();
-          layout = pyr_flame_layout_compute (tree, node, WIDTH);
+          layout = pyr_flame_layout_compute (tree, node, WIDTH, 0, 1);
           times[r] = now_ms () - t0;
           cpu[r] = cpu_ms () - c0;
           n_rects = layout->n_rects;

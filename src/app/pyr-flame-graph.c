@@ -28,6 +28,10 @@ struct _PyrFlameGraph
   guint                layout_generation;
   gboolean             layout_pending;
   int                  layout_width;
+  double               view_x;         /* the part of the zoomed frame in view (Ctrl+scroll) */
+  double               view_width;
+  double               pointer_x;
+  double               pinch_scale;
 
   guint8              *search_match;   /* per node, NULL without a search */
   double               matched_fraction;
@@ -206,7 +210,8 @@ pyr_flame_graph_get_node_at (PyrFlameGraph *self,
       depth = (guint) ((bottom - y) / PYR_FLAME_GRAPH_ROW_HEIGHT);
     }
 
-  r = pyr_flame_layout_find (self->layout, depth, x / width);
+  r = pyr_flame_layout_find (self->layout, depth,
+                             self->layout->view_x + x / width * self->layout->view_width);
   if (r == NULL || (r->flags & PYR_FLAME_RECT_SLIVER))
     return PYR_ID_NONE;
   return r->node;
@@ -225,8 +230,9 @@ pyr_flame_graph_get_node_area (PyrFlameGraph   *self,
 
   if (self->layout == NULL || !(r = pyr_flame_layout_find_node (self->layout, node)))
     return FALSE;
-  graphene_rect_init (area, r->x * width, row_y (self, r->depth, height, scroll_value (self)),
-                      r->width * width, PYR_FLAME_GRAPH_ROW_HEIGHT);
+  graphene_rect_init (area, (r->x - self->layout->view_x) / self->layout->view_width * width,
+                      row_y (self, r->depth, height, scroll_value (self)),
+                      r->width / self->layout->view_width * width, PYR_FLAME_GRAPH_ROW_HEIGHT);
   return TRUE;
 }
 
@@ -381,6 +387,7 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
   gboolean searching = self->search_match != NULL;
   const Rgb *colours;
   GHashTable *boxes;
+  double view_x, scale;
   guint root_colour;
   Rgb text = dark ? (Rgb) { 0.93, 0.93, 0.93 } : (Rgb) { 0.10, 0.10, 0.10 };
   Rgb sliver = dark ? (Rgb) { 0.38, 0.38, 0.40 } : (Rgb) { 0.72, 0.72, 0.74 };
@@ -394,6 +401,8 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
 
   colours = frame_colours (self, dark);
   root_colour = self->n_colours;
+  view_x = layout->view_x;
+  scale = width / layout->view_width;
 
   cairo_save (cr);
   /* frames sit on whole pixels: no antialiasing needed for their boxes */
@@ -411,8 +420,8 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
       for (guint i = layout->row_start[depth]; i < layout->row_start[depth + 1]; i++)
         {
           const PyrFlameRect *r = &layout->rects[i];
-          double x = floor (r->x * width);
-          double x2 = floor ((r->x + r->width) * width);
+          double x = floor ((r->x - view_x) * scale);
+          double x2 = floor ((r->x + r->width - view_x) * scale);
           double w = MAX (x2 - x, 1);
           gboolean dimmed = (r->flags & PYR_FLAME_RECT_ANCESTOR) != 0;
           float box[4];
@@ -422,6 +431,12 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
 
           if (x >= width)
             break;
+          if (x2 <= 0)
+            continue;
+          /* a frame reaching far beyond the view is drawn only where it is seen */
+          x = MAX (x, -1);
+          x2 = MIN (x2, width + 1);
+          w = MAX (x2 - x, 1);
 
           if (r->flags & PYR_FLAME_RECT_SLIVER)
             fill = sliver;
@@ -484,8 +499,8 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
       for (guint i = layout->row_start[depth]; i < layout->row_start[depth + 1]; i++)
         {
           const PyrFlameRect *r = &layout->rects[i];
-          double x = floor (r->x * width);
-          double x2 = floor ((r->x + r->width) * width);
+          double x = floor ((r->x - view_x) * scale);
+          double x2 = floor ((r->x + r->width - view_x) * scale);
           double w = MAX (x2 - x, 1);
           gboolean dimmed = (r->flags & PYR_FLAME_RECT_ANCESTOR) != 0 ||
                             (searching && !self->search_match[r->node]);
@@ -493,8 +508,12 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
 
           if (x >= width)
             break;
-          if (r->flags & PYR_FLAME_RECT_SLIVER)
+          if (x2 <= 0 || (r->flags & PYR_FLAME_RECT_SLIVER))
             continue;
+          x = MAX (x, -1);
+          x2 = MIN (x2, width + 1);
+          w = MAX (x2 - x, 1);
+          gap = w >= 3 ? 1 : 0;
 
           if (self->highlighted != NULL && r->node != 0 &&
               g_hash_table_contains (self->highlighted,
@@ -637,6 +656,8 @@ typedef struct
   PyrFlameTree *tree;
   guint32       zoom_node;
   double        width;
+  double        view_x;
+  double        view_width;
 } LayoutJob;
 
 static void
@@ -655,7 +676,8 @@ layout_thread (GTask        *task,
   LayoutJob *job = task_data;
 
   g_task_return_pointer (task,
-                         pyr_flame_layout_compute (job->tree, job->zoom_node, job->width),
+                         pyr_flame_layout_compute (job->tree, job->zoom_node, job->width,
+                                                   job->view_x, job->view_width),
                          (GDestroyNotify) pyr_flame_layout_free);
 }
 
@@ -737,6 +759,8 @@ pyr_flame_graph_queue_layout (PyrFlameGraph *self)
   job->tree = pyr_flame_tree_ref (self->tree);
   job->zoom_node = self->zoom_node;
   job->width = self->layout_width;
+  job->view_x = self->view_x;
+  job->view_width = self->view_width;
 
   task = g_task_new (self, self->layout_cancellable, layout_done,
                      GUINT_TO_POINTER (self->layout_generation));
@@ -782,6 +806,8 @@ pyr_flame_graph_set_tree (PyrFlameGraph *self,
   g_hash_table_remove_all (self->labels);
   self->tree = tree ? pyr_flame_tree_ref (tree) : NULL;
   self->zoom_node = 0;
+  self->view_x = 0;
+  self->view_width = 1;
   self->selected_node = PYR_ID_NONE;
   self->matched_fraction = 0;
   g_array_set_size (self->history, 0);
@@ -843,6 +869,8 @@ set_zoom (PyrFlameGraph *self,
   if (self->zoom_node == node)
     return;
   self->zoom_node = node;
+  self->view_x = 0;
+  self->view_width = 1;
   pyr_flame_graph_queue_layout (self);
   pyr_flame_graph_update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM_NODE]);
@@ -882,7 +910,17 @@ pyr_flame_graph_go_home (PyrFlameGraph *self)
   g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
 
   if (self->zoom_node == 0)
-    return;
+    {
+      /* the whole profile, also when the view was zoomed with Ctrl+scroll */
+      if (self->view_width < 1)
+        {
+          self->view_x = 0;
+          self->view_width = 1;
+          pyr_flame_graph_queue_layout (self);
+          pyr_flame_graph_update_actions (self);
+        }
+      return;
+    }
   g_array_append_val (self->history, self->zoom_node);
   set_zoom (self, 0);
 }
@@ -1144,6 +1182,104 @@ on_query_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
+/* ---- zooming and panning the view (Ctrl+scroll, scroll sideways) ---- */
+
+void
+pyr_flame_graph_zoom_view (PyrFlameGraph *self,
+                           double         factor,
+                           double         anchor_x)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  double at, new_width;
+
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (width <= 0 || factor <= 0)
+    return;
+  /* the point under the pointer stays under the pointer */
+  at = self->view_x + CLAMP (anchor_x / width, 0, 1) * self->view_width;
+  new_width = CLAMP (self->view_width / factor, 1e-6, 1);
+  self->view_x = CLAMP (at - CLAMP (anchor_x / width, 0, 1) * new_width, 0, 1 - new_width);
+  self->view_width = new_width;
+  pyr_flame_graph_queue_layout (self);
+  pyr_flame_graph_update_actions (self);
+}
+
+void
+pyr_flame_graph_pan_view (PyrFlameGraph *self,
+                          double         pixels)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (width <= 0 || self->view_width >= 1)
+    return;
+  self->view_x = CLAMP (self->view_x + pixels / width * self->view_width, 0, 1 - self->view_width);
+  pyr_flame_graph_queue_layout (self);
+}
+
+double
+pyr_flame_graph_get_view_width (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), 1);
+  return self->view_width;
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           PyrFlameGraph            *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+
+  if (state & GDK_CONTROL_MASK)
+    {
+      pyr_flame_graph_zoom_view (self, dy < 0 ? 1.25 : 0.8, self->pointer_x);
+      return TRUE;
+    }
+  if (state & GDK_SHIFT_MASK && dx == 0)
+    dx = dy;
+  if (dx != 0 && self->view_width < 1)
+    {
+      pyr_flame_graph_pan_view (self, dx * 40);
+      return TRUE;
+    }
+  /* plain vertical scrolling belongs to the scrolled window */
+  return FALSE;
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           PyrFlameGraph            *self)
+{
+  self->pointer_x = x;
+}
+
+static void
+on_zoom_gesture (GtkGestureZoom *gesture,
+                 double          scale,
+                 PyrFlameGraph  *self)
+{
+  double x, y;
+  double step = scale / self->pinch_scale;
+
+  gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y);
+  self->pinch_scale = scale;
+  pyr_flame_graph_zoom_view (self, step, x);
+}
+
+static void
+on_zoom_begin (GtkGesture       *gesture,
+               GdkEventSequence *sequence,
+               PyrFlameGraph    *self)
+{
+  self->pinch_scale = 1;
+}
+
 /* ---- context menu ---- */
 
 void
@@ -1376,7 +1512,7 @@ pyr_flame_graph_update_actions (PyrFlameGraph *self)
   GtkWidget *widget = GTK_WIDGET (self);
 
   gtk_widget_action_set_enabled (widget, "flame.back", self->history->len > 0);
-  gtk_widget_action_set_enabled (widget, "flame.home", self->zoom_node != 0);
+  gtk_widget_action_set_enabled (widget, "flame.home", self->zoom_node != 0 || self->view_width < 1);
   gtk_widget_action_set_enabled (widget, "flame.zoom-out", self->zoom_node != 0);
   gtk_widget_action_set_enabled (widget, "flame.zoom-in", self->tree != NULL);
   gtk_widget_action_set_enabled (widget, "flame.zoom-selected", self->selected_node != PYR_ID_NONE);
@@ -1663,6 +1799,8 @@ pyr_flame_graph_init (PyrFlameGraph *self)
   GtkGesture *click;
 
   self->selected_node = PYR_ID_NONE;
+  self->view_width = 1;
+  self->pinch_scale = 1;
   self->history = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->labels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
 
@@ -1675,6 +1813,21 @@ pyr_flame_graph_init (PyrFlameGraph *self)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  {
+    GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES |
+                                                                  GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
+    GtkEventController *motion = gtk_event_controller_motion_new ();
+    GtkGesture *pinch = gtk_gesture_zoom_new ();
+
+    g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+    g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), motion);
+    g_signal_connect (pinch, "begin", G_CALLBACK (on_zoom_begin), self);
+    g_signal_connect (pinch, "scale-changed", G_CALLBACK (on_zoom_gesture), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (pinch));
+  }
 
   click = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);

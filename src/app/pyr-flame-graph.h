@@ -38,6 +38,16 @@ void                 pyr_flame_graph_zoom_to             (PyrFlameGraph        *
 gboolean             pyr_flame_graph_go_back             (PyrFlameGraph        *self);
 void                 pyr_flame_graph_go_home             (PyrFlameGraph        *self);
 
+/* Continuous zoom of the view (Ctrl+scroll, pinch): factor > 1 zooms in around
+ * anchor_x (widget pixels); pan moves the view sideways by pixels. A click zoom,
+ * Back or Home shows the whole frame again. */
+void                 pyr_flame_graph_zoom_view           (PyrFlameGraph        *self,
+                                                          double                factor,
+                                                          double                anchor_x);
+void                 pyr_flame_graph_pan_view            (PyrFlameGraph        *self,
+                                                          double                pixels);
+double               pyr_flame_graph_get_view_width      (PyrFlameGraph        *self);  /* 1: all of it */
+
 /* The frame under the keyboard cursor; PYR_ID_NONE when none. */
 guint32              pyr_flame_graph_get_selected_node   (PyrFlameGraph        *self);
 void                 pyr_flame_graph_set_selected_node   (PyrFlameGraph        *self,

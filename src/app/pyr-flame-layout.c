@@ -345,7 +345,9 @@ typedef struct
 PyrFlameLayout *
 pyr_flame_layout_compute (PyrFlameTree *tree,
                           guint32       zoom_node,
-                          double        width_px)
+                          double        width_px,
+                          double        view_x,
+                          double        view_width)
 {
   PyrFlameLayout *layout;
   g_autoptr(GArray) rects = NULL;
@@ -360,12 +362,17 @@ pyr_flame_layout_compute (PyrFlameTree *tree,
 
   if (zoom_node >= tree->n_nodes)
     zoom_node = 0;
-  width_px = MAX (width_px, 1.0);
+  view_width = CLAMP (view_width, 1e-9, 1);
+  view_x = CLAMP (view_x, 0, 1 - view_width);
+  /* a pixel of the view is a smaller share of the frame when the view shows part of it */
+  width_px = MAX (width_px, 1.0) / view_width;
 
   layout = g_new0 (PyrFlameLayout, 1);
   layout->tree = pyr_flame_tree_ref (tree);
   layout->zoom_node = zoom_node;
   layout->width_px = width_px;
+  layout->view_x = view_x;
+  layout->view_width = view_width;
 
   rects = g_array_new (FALSE, FALSE, sizeof (PyrFlameRect));
   rows = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -419,7 +426,9 @@ pyr_flame_layout_compute (PyrFlameTree *tree,
 
               if (w * width_px >= 1.0)
                 {
-                  g_array_append_val (next, ((Pending) { children[c], 0, x, w }));
+                  /* out of view: skip it and everything below it */
+                  if (x + w > view_x && x < view_x + view_width)
+                    g_array_append_val (next, ((Pending) { children[c], 0, x, w }));
                   x += w;
                   c++;
                   continue;
@@ -436,7 +445,7 @@ pyr_flame_layout_compute (PyrFlameTree *tree,
                   rest += cw;
                 }
               x += rest;
-              if (rest * width_px >= 0.5)
+              if (rest * width_px >= 0.5 && x > view_x && start < view_x + view_width)
                 g_array_append_val (next, ((Pending) { p->node, PYR_FLAME_RECT_SLIVER, start, rest }));
             }
         }

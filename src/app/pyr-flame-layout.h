@@ -86,16 +86,24 @@ typedef struct
 {
   PyrFlameTree *tree;
   guint32       zoom_node;
-  double        width_px;
+  double        width_px;     /* of the whole zoomed frame: the view's width / view_width */
+  double        view_x;       /* the part of the zoomed frame in view, 0..1 */
+  double        view_width;
   PyrFlameRect *rects;        /* ordered by depth, then by x */
   guint         n_rects;
   guint         n_rows;       /* deepest depth + 1 */
   guint        *row_start;    /* n_rows + 1 offsets into rects */
 } PyrFlameLayout;
 
+/* Lays out the zoomed frame's subtree for a view width_px wide that shows the
+ * part [view_x, view_x + view_width) of it (0, 1: all of it); frames outside
+ * that part are left out, and so are frames narrower than a pixel (merged
+ * into slivers). */
 PyrFlameLayout *pyr_flame_layout_compute      (PyrFlameTree  *tree,
                                                guint32        zoom_node,
-                                               double         width_px);
+                                               double         width_px,
+                                               double         view_x,
+                                               double         view_width);
 void            pyr_flame_layout_free         (PyrFlameLayout *layout);
 /* The rectangle at depth and x (0..1), or NULL. */
 const PyrFlameRect *pyr_flame_layout_find     (PyrFlameLayout *layout,

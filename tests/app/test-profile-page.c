@@ -306,6 +306,44 @@ test_click_zoom_then_back_restores (void)
 }
 
 static void
+test_view_zoom_and_pan (void)
+{
+  PyrProfilePage *page;
+  PyrWindow *window = open_fixture ("folded/simple.txt", &page);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  guint32 d = pyr_flame_tree_get_children (tree, pyr_flame_tree_get_children (tree, pyr_flame_tree_get_children (tree, 0, &(guint) { 0 })[0], &(guint) { 0 })[0], &(guint) { 0 })[1];
+  graphene_rect_t before, after;
+  double center;
+
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, d), ==, "d");
+  g_assert_true (pyr_flame_graph_get_node_area (graph, d, &before));
+
+  /* Ctrl+scroll in by 4 around d's middle: d is 4 times wider and stays under the pointer */
+  center = before.origin.x + before.size.width / 2;
+  pyr_flame_graph_zoom_view (graph, 4, center);
+  wait_for (layout_ready, graph);
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_view_width (graph), 0.25, 1e-9);
+  g_assert_true (pyr_flame_graph_get_node_area (graph, d, &after));
+  g_assert_cmpfloat_with_epsilon (after.size.width, 4 * before.size.width, 1);
+  g_assert_cmpfloat_with_epsilon (after.origin.x + after.size.width / 2, center, 2);
+  g_assert_cmpuint (pyr_flame_graph_get_node_at (graph, center, after.origin.y + 2), ==, d);
+
+  /* panning moves it sideways; Home shows everything again */
+  pyr_flame_graph_pan_view (graph, 100);
+  wait_for (layout_ready, graph);
+  g_assert_true (pyr_flame_graph_get_node_area (graph, d, &after));
+  g_assert_cmpfloat_with_epsilon (after.origin.x + after.size.width / 2, center - 100, 2);
+  pyr_flame_graph_go_home (graph);
+  wait_for (layout_ready, graph);
+  g_assert_cmpfloat (pyr_flame_graph_get_view_width (graph), ==, 1);
+  g_assert_true (pyr_flame_graph_get_node_area (graph, d, &after));
+  g_assert_cmpfloat_with_epsilon (after.size.width, before.size.width, 0.5);
+
+  close_window (window);
+}
+
+static void
 test_search_reports_matched_percentage (void)
 {
   PyrProfilePage *page;
@@ -1170,6 +1208,7 @@ main (int    argc,
 
   g_test_add_func ("/page/open-every-fixture", test_open_every_fixture);
   g_test_add_func ("/page/click-zoom-then-back-restores", test_click_zoom_then_back_restores);
+  g_test_add_func ("/page/view-zoom-and-pan", test_view_zoom_and_pan);
   g_test_add_func ("/page/search-reports-matched-percentage", test_search_reports_matched_percentage);
   g_test_add_func ("/page/search-counts-recursion-once", test_recursion_search_counts_once);
   g_test_add_func ("/page/functions-table-hottest-first", test_functions_table_hottest_first);
