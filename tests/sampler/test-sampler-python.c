@@ -996,6 +996,27 @@ test_subprocesses (gconstpointer data)
     }
 }
 
+
+/* Launch mode with a command that cannot run, or that is not Python. */
+static void
+test_launch_errors (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  const char *missing[] = { "--output", "/dev/null", "--", "/nonexistent/python3", NULL };
+  const char *not_python[] = { "--output", "/dev/null", "--startup-timeout", "0.5", "--",
+                               "sleep", "30", NULL };
+  gint64 start;
+
+  g_assert_cmpint (run_sampler (missing, &out, &err), ==, 127);
+  g_assert_nonnull (strstr (err, "cannot run /nonexistent/python3"));
+
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (run_sampler (not_python, &out2, &err2), ==, 5);
+  g_assert_nonnull (strstr (err2, "no Python interpreter started within 0.5 s"));
+  /* the command was stopped, not waited for */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+}
+
 static void
 test_no_such_process (void)
 {
@@ -1118,6 +1139,7 @@ main (int    argc,
   g_test_add_func ("/sampler/errors/no-such-process", test_no_such_process);
   g_test_add_func ("/sampler/errors/not-python", test_not_python);
   g_test_add_func ("/sampler/errors/permission-denied", test_permission_denied);
+  g_test_add_func ("/sampler/errors/launch-not-runnable-or-not-python", test_launch_errors);
   for (guint i = 0; i < interps->len; i++)
     {
       struct interp *in = interps->pdata[i];
