@@ -300,9 +300,8 @@ set_stream_error (PyrRecorderDecoder *self,
   const char *message = pyr_stream_reader_error_message (self->reader);
 
   self->failed = TRUE;
-  g_set_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID,
-               _("The sampler’s output is not a valid recording: %s"),
-               message != NULL ? message : g_strerror (-rc));
+  g_set_error_literal (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID,
+                       message != NULL ? message : g_strerror (-rc));
 }
 
 gboolean

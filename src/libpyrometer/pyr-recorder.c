@@ -257,13 +257,16 @@ reader_thread (gpointer data)
         }
 
       if (decoding && !pyr_recorder_decoder_feed (decoder, buf, (gsize) n, &stream_error))
-        decoding = FALSE;   /* keep copying to the file: it is the evidence */
+        {
+          g_prefix_error (&stream_error, _("The sampler’s output is not a valid recording: "));
+          decoding = FALSE;   /* keep copying to the file: it is the evidence */
+        }
 
       publish (self, decoder, stream_error);
     }
 
-  if (decoding)
-    pyr_recorder_decoder_finish (decoder, &stream_error);
+  if (decoding && !pyr_recorder_decoder_finish (decoder, &stream_error))
+    g_prefix_error (&stream_error, _("The sampler’s output is not a valid recording: "));
   publish (self, decoder, stream_error);
 
   close_fd (&self->stream_fd);

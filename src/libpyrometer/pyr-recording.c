@@ -7,30 +7,10 @@
 #include <string.h>
 
 #include "pyr-recording.h"
-#include "pyr-stream-reader.h"
+#include "pyr-recorder-decoder.h"
 #include "pyr-stream-writer.h"
 
 #define FEED_CHUNK (4u << 20)
-
-typedef struct
-{
-  guint32  profile_thread;
-  GArray  *frames;   /* guint32 stream frame ids of the previous stack */
-  GArray  *nodes;    /* guint32 profile nodes of the previous stack */
-} ThreadState;
-
-typedef struct
-{
-  PyrProfile   *profile;
-  struct pyr_stream_reader *reader;
-  GArray       *strings;    /* stream string id -> profile sid */
-  GArray       *frames;     /* stream frame id -> profile frame */
-  GPtrArray    *threads;    /* stream thread id -> ThreadState */
-  gint64        origin;
-  gboolean      have_origin;
-  gboolean      no_time;
-  guint64       n_samples;
-} Importer;
 
 gboolean
 pyr_recording_detect (const char *data,
@@ -39,208 +19,8 @@ pyr_recording_detect (const char *data,
   return len >= PYR_STREAM_MAGIC_LEN && memcmp (data, PYR_STREAM_MAGIC, PYR_STREAM_MAGIC_LEN) == 0;
 }
 
-static void
-thread_state_free (gpointer data)
-{
-  ThreadState *ts = data;
-
-  if (ts == NULL)
-    return;
-  g_array_unref (ts->frames);
-  g_array_unref (ts->nodes);
-  g_free (ts);
-}
-
-static guint32
-map_id (GArray  *array,
-        guint32  id)
-{
-  return id < array->len ? g_array_index (array, guint32, id) : PYR_ID_NONE;
-}
-
-static void
-set_id (GArray  *array,
-        guint32  id,
-        guint32  value)
-{
-  if (id >= array->len)
-    {
-      guint old = array->len;
-
-      g_array_set_size (array, id + 1);
-      memset (&g_array_index (array, guint32, old), 0xff, sizeof (guint32) * (array->len - old));
-    }
-  g_array_index (array, guint32, id) = value;
-}
-
-static guint32
-sid (Importer *imp,
-     guint32   id)
-{
-  guint32 s = map_id (imp->strings, id);
-
-  return s == PYR_ID_NONE ? 0 : s;
-}
-
-static const char *
-string (Importer *imp,
-        guint32   id)
-{
-  return pyr_profile_get_string (imp->profile, sid (imp, id));
-}
-
-static int
-on_record (const struct pyr_stream_record *record,
-           void                           *user_data)
-{
-  Importer *imp = user_data;
-
-  switch (record->type)
-    {
-    case PYR_STREAM_RECORD_STRING:
-      set_id (imp->strings, record->string.id,
-              pyr_profile_intern_string (imp->profile, record->string.data, record->string.len));
-      break;
-
-    case PYR_STREAM_RECORD_FRAME:
-      {
-        const struct pyr_stream_frame *f = &record->frame.frame;
-        PyrFrameKind kind = f->kind <= PYR_STREAM_FRAME_PROCESS ? (PyrFrameKind) f->kind : PYR_FRAME_NATIVE;
-
-        set_id (imp->frames, record->frame.id,
-                pyr_profile_intern_frame (imp->profile, sid (imp, f->name), sid (imp, f->file),
-                                          (gint32) MIN (f->line, (guint32) G_MAXINT32), kind));
-      }
-      break;
-
-    case PYR_STREAM_RECORD_THREAD:
-      {
-        const struct pyr_stream_thread *t = &record->thread.thread;
-        ThreadState *ts;
-        gint64 tid = t->native_id ? (gint64) t->native_id : (gint64) t->python_id;
-
-        while (imp->threads->len <= record->thread.id)
-          g_ptr_array_add (imp->threads, NULL);
-        ts = g_ptr_array_index (imp->threads, record->thread.id);
-        if (ts == NULL)
-          {
-            ts = g_new0 (ThreadState, 1);
-            ts->frames = g_array_new (FALSE, FALSE, sizeof (guint32));
-            ts->nodes = g_array_new (FALSE, FALSE, sizeof (guint32));
-            g_ptr_array_index (imp->threads, record->thread.id) = ts;
-            ts->profile_thread = pyr_profile_add_thread (imp->profile, t->pid, tid, string (imp, t->name));
-          }
-        else if (pyr_profile_get_thread_pid (imp->profile, ts->profile_thread) == t->pid &&
-                 pyr_profile_get_thread_tid (imp->profile, ts->profile_thread) == tid)
-          /* redefined: usually the thread got its name */
-          pyr_profile_set_thread_name (imp->profile, ts->profile_thread, string (imp, t->name));
-        else
-          ts->profile_thread = pyr_profile_add_thread (imp->profile, t->pid, tid, string (imp, t->name));
-      }
-      break;
-
-    case PYR_STREAM_RECORD_PROCESS:
-      pyr_profile_add_process (imp->profile, record->process.pid,
-                               string (imp, record->process.command_line),
-                               string (imp, record->process.python_version));
-      break;
-
-    case PYR_STREAM_RECORD_METADATA:
-      pyr_profile_set_metadata (imp->profile, string (imp, record->metadata.key),
-                                string (imp, record->metadata.value));
-      if (g_str_equal (string (imp, record->metadata.key), "has-time") &&
-          g_str_equal (string (imp, record->metadata.value), "false"))
-        imp->no_time = TRUE;
-      break;
-
-    case PYR_STREAM_RECORD_SAMPLE:
-      {
-        const struct pyr_stream_sample *s = &record->sample;
-        ThreadState *ts = s->thread < imp->threads->len ? g_ptr_array_index (imp->threads, s->thread) : NULL;
-        guint32 node = PYR_STACK_ROOT;
-        guint32 flags = 0;
-        guint same = 0;
-        gint64 time;
-
-        if (ts == NULL)
-          return -EBADMSG;   /* the reader checks this; be safe anyway */
-
-        /* reuse the nodes of the prefix this stack shares with the thread's previous one */
-        while (same < s->depth && same < ts->frames->len &&
-               g_array_index (ts->frames, guint32, same) == s->frames[same])
-          same++;
-        g_array_set_size (ts->frames, same);
-        g_array_set_size (ts->nodes, same);
-        if (same > 0)
-          node = g_array_index (ts->nodes, guint32, same - 1);
-        for (guint i = same; i < s->depth; i++)
-          {
-            guint32 frame = map_id (imp->frames, s->frames[i]);
-
-            if (frame == PYR_ID_NONE)
-              return -EBADMSG;
-            node = pyr_profile_intern_stack (imp->profile, node, frame);
-            g_array_append_val (ts->frames, s->frames[i]);
-            g_array_append_val (ts->nodes, node);
-          }
-
-        if (s->flags & PYR_STREAM_SAMPLE_IDLE)
-          flags |= PYR_SAMPLE_IDLE;
-        if (s->flags & PYR_STREAM_SAMPLE_GIL)
-          flags |= PYR_SAMPLE_HAS_GIL;
-        if (s->flags & PYR_STREAM_SAMPLE_GC)
-          flags |= PYR_SAMPLE_IN_GC;
-
-        if (imp->no_time)
-          time = PYR_TIME_NONE;
-        else
-          {
-            if (!imp->have_origin)
-              {
-                imp->origin = (gint64) MIN (s->time_ns, (guint64) G_MAXINT64);
-                imp->have_origin = TRUE;
-              }
-            time = (gint64) MIN (s->time_ns, (guint64) G_MAXINT64) - imp->origin;
-          }
-        pyr_profile_append_sample (imp->profile, time, ts->profile_thread, node, (double) s->weight, flags);
-        imp->n_samples++;
-      }
-      break;
-
-    case PYR_STREAM_RECORD_END:
-      {
-        static const char *reasons[] = { "complete", "signal", "target-exited", "error" };
-        char code[32];
-
-        pyr_profile_set_metadata (imp->profile, "end-reason",
-                                  record->end.reason < G_N_ELEMENTS (reasons) ? reasons[record->end.reason] : "unknown");
-        g_snprintf (code, sizeof code, "%" G_GINT64_FORMAT, (gint64) record->end.code);
-        pyr_profile_set_metadata (imp->profile, "end-code", code);
-        if (record->end.message_len > 0)
-          pyr_profile_set_metadata (imp->profile, "end-message", record->end.message);
-      }
-      break;
-
-    case PYR_STREAM_RECORD_STATS:
-      {
-        char buf[32];
-
-        g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, (guint64) record->stats.errors);
-        pyr_profile_set_metadata (imp->profile, "sampler-errors", buf);
-        g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, (guint64) record->stats.late);
-        pyr_profile_set_metadata (imp->profile, "sampler-late", buf);
-      }
-      break;
-
-    case PYR_STREAM_RECORD_HEADER:
-    case PYR_STREAM_RECORD_LOG:
-    case PYR_STREAM_RECORD_UNKNOWN:
-    default:
-      break;
-    }
-  return 0;
-}
-
+/* The whole buffer through the same incremental decoder a live recording uses, so a file and
+ * the recording it was written by agree sample for sample. */
 gboolean
 pyr_recording_import (PyrProfile       *profile,
                       const char       *data,
@@ -250,10 +30,8 @@ pyr_recording_import (PyrProfile       *profile,
                       GCancellable     *cancellable,
                       GError          **error)
 {
-  Importer imp = { 0 };
-  gboolean ret = FALSE;
+  g_autoptr(PyrRecorderDecoder) decoder = NULL;
   gsize pos = 0;
-  int rc = 0;
 
   g_return_val_if_fail (PYR_IS_PROFILE (profile), FALSE);
 
@@ -264,57 +42,21 @@ pyr_recording_import (PyrProfile       *profile,
       return FALSE;
     }
 
-  imp.profile = profile;
-  imp.strings = g_array_new (FALSE, FALSE, sizeof (guint32));
-  imp.frames = g_array_new (FALSE, FALSE, sizeof (guint32));
-  imp.threads = g_ptr_array_new_with_free_func (thread_state_free);
-  imp.reader = pyr_stream_reader_new (on_record, &imp);
-  if (imp.reader == NULL)
-    g_error ("out of memory");
-
+  decoder = pyr_recorder_decoder_new (profile);
   while (pos < len)
     {
       gsize n = MIN (FEED_CHUNK, len - pos);
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
-      rc = pyr_stream_reader_feed (imp.reader, data + pos, n);
-      if (rc < 0)
-        break;
+        return FALSE;
+      if (!pyr_recorder_decoder_feed (decoder, data + pos, n, error))
+        return FALSE;
       pos += n;
       if (progress != NULL)
         progress ((double) pos / len, progress_data);
     }
 
-  if (rc >= 0)
-    rc = pyr_stream_reader_finish (imp.reader);
-
-  if (rc < 0)
-    {
-      g_set_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID, "%s",
-                   pyr_stream_reader_error_message (imp.reader) ?: g_strerror (-rc));
-      goto out;
-    }
-  if (rc == PYR_STREAM_TRUNCATED)
-    pyr_profile_set_metadata (profile, "truncated", pyr_stream_reader_error_message (imp.reader) ?: "true");
-
-  {
-    g_autofree char *origin = pyr_profile_dup_metadata (profile, "origin");
-    g_autofree char *units = pyr_profile_dup_metadata (profile, "units");
-
-    if (origin == NULL)
-      pyr_profile_set_metadata (profile, "origin", "pyrometer");
-    if (units == NULL)
-      pyr_profile_set_metadata (profile, "units", "samples");
-  }
-  ret = TRUE;
-
-out:
-  pyr_stream_reader_free (imp.reader);
-  g_array_unref (imp.strings);
-  g_array_unref (imp.frames);
-  g_ptr_array_unref (imp.threads);
-  return ret;
+  return pyr_recorder_decoder_finish (decoder, error);
 }
 
 /* ---- export ---- */
