@@ -16,7 +16,7 @@
 #include "pyr-threads.h"
 
 #define THREAD_SLOTS        4096u         /* power of two */
-#define FLUSH_INTERVAL_NS   (25 * 1000000ull)
+#define FLUSH_INTERVAL_NS   (50 * 1000000ull)   /* a live viewer sees samples this soon */
 #define STATS_INTERVAL_NS   (1000 * 1000000ull)
 #define EPOCH_INTERVAL_NS   (100 * 1000000ull)
 #define NAME_REFRESH_NS     (2000 * 1000000ull)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +133,16 @@ struct target
   int  out_fd;
 };
 
+/* Under Yama's ptrace_scope 1 only ancestors may attach; the sampler is the target's sibling.
+ * The exception a process grants stays with it across exec. */
+static void
+allow_any_tracer (gpointer user_data)
+{
+#ifdef PR_SET_PTRACER
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+#endif
+}
+
 /* Starts a script under an interpreter and waits for its "ready" line. */
 static gboolean
 target_start (const struct interp *in,
@@ -152,7 +163,7 @@ target_start (const struct interp *in,
   g_ptr_array_add (argv, NULL);
 
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                 NULL, NULL, &t->pid, NULL, &t->out_fd, NULL, &error))
+                                 allow_any_tracer, NULL, &t->pid, NULL, &t->out_fd, NULL, &error))
     {
       g_test_message ("cannot start %s: %s", in->name, error->message);
       return FALSE;
