@@ -853,6 +853,10 @@ plan_speculation (struct pyr_python     *py,
       iov[n++] = (struct pyr_remote_iov) { py->spec_gil + l->gil_locked, &sr->gil_locked, 4 };
       iov[n++] = (struct pyr_remote_iov) { py->spec_gil + l->gil_last_holder, &sr->holder, 8 };
     }
+  /* 3.14+ counts code objects going away: a change means cached ones may be stale */
+  if (l->is_code_generation != PYR_NO_OFFSET)
+    iov[n++] = (struct pyr_remote_iov) { py->spec_interp + l->is_code_generation,
+                                         &sr->code_generation, 8 };
   sr->n_fixed = n;
 
   for (uint32_t i = 0; i < py->n_spec_threads; i++)
@@ -923,6 +927,12 @@ pyr_python_sample (struct pyr_python *py,
   if (ret < 0)
     return ret == -EFAULT && kill (py->pid, 0) < 0 && errno == ESRCH ? -ESRCH : ret;
   interp = sr.interp;
+  if (spec_ok && l->is_code_generation != PYR_NO_OFFSET
+      && sr.code_generation != py->code_generation)
+    {
+      py->code_generation = sr.code_generation;
+      py->epoch++;   /* check every cached code object again at its next use */
+    }
 
   while (interp != 0 && n_interp < PYR_MAX_INTERPRETERS)
     {

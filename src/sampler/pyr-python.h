@@ -80,6 +80,7 @@ struct pyr_spec_read
   uint64_t head;
   uint64_t next;
   uint64_t holder;
+  uint64_t code_generation;
   int32_t  gc;
   int32_t  gil_locked;
   size_t   n_fixed;
@@ -125,6 +126,7 @@ struct pyr_python
   /* what the last sample found, to guess the next one's reads */
   uint64_t                spec_interp;
   uint64_t                spec_gil;
+  uint64_t                code_generation;  /* 3.14+: interp->_code_object_generation */
   struct pyr_spec_thread *spec_threads;
   struct pyr_spec_thread *spec_threads_next;
   uint32_t                n_spec_threads;
