@@ -153,9 +153,11 @@ print_summary (PyrRecorder *recorder,
   span = pyr_profile_get_end_time (profile) > 0 ? pyr_profile_get_end_time (profile) / 1e9
                                                 : pyr_recorder_get_elapsed (recorder);
 
-  printf (_("Recorded %u samples over %.1f s (%.0f Hz achieved), %" G_GUINT64_FORMAT " errors, "
-            "lag mean %.0f µs / max %.0f µs, %u threads\n"),
-          n_samples, span, pyr_recorder_get_achieved_rate (recorder),
+  /* "N: value" pairs rather than "N samples": the counts may be 1, and this stays grammatical
+   * in every language without plural forms for each. */
+  printf (_("Recorded %.1f s: samples %u (%.0f Hz achieved), errors %" G_GUINT64_FORMAT ", "
+            "lag mean %.0f µs / max %.0f µs, threads %u\n"),
+          span, n_samples, pyr_recorder_get_achieved_rate (recorder),
           pyr_recorder_get_n_errors (recorder), pyr_recorder_get_lag_mean_ns (recorder) / 1e3,
           pyr_recorder_get_lag_max_ns (recorder) / 1e3, pyr_profile_get_n_threads (profile));
   if (output != NULL)

@@ -153,7 +153,7 @@ pyr_cli_report (int    argc,
     {
       g_autofree char *total = pyr_cli_format_weight (pyr_profile_get_total_weight (profile), pyr_profile_get_units (profile));
 
-      printf (_("%s: %u samples, %s total (%s), %u threads\n"), args[0], pyr_profile_get_n_samples (profile),
+      printf (_("%s: samples %u, total %s (%s), threads %u\n"), args[0], pyr_profile_get_n_samples (profile),
               total, pyr_profile_get_units (profile), pyr_profile_get_n_threads (profile));
     }
 

@@ -3,6 +3,7 @@
 """Runs `pyrometer-cli record` and `dump` on real Python processes and checks what they write."""
 
 import os
+import re
 import pwd
 import shutil
 import signal
@@ -40,8 +41,8 @@ def samples_in(path):
     rc, out, err = run("report", path)
     if rc != 0:
         raise AssertionError(err)
-    # "FILE: N samples, ..."
-    return int(out.split(":", 1)[1].split()[0])
+    # "FILE: samples N, ..."
+    return int(re.search(r": samples (\d+),", out).group(1))
 
 
 def samplers_of(pid):
@@ -88,7 +89,7 @@ class Record(unittest.TestCase):
         self.assertIn("ready", err)           # its output came through
         self.assertIn("hot_spin", out)
         self.assertIn("Hottest functions", out)
-        recorded = int(out.split()[1])        # "Recorded N samples ..."
+        recorded = int(re.search(r"samples (\d+)", out).group(1))   # "Recorded S s: samples N ..."
         self.assertGreater(recorded, 30)
         self.assertEqual(samples_in(out_file), recorded)
 
@@ -115,7 +116,7 @@ class Record(unittest.TestCase):
         out, err = cli.communicate(timeout=30)
         self.assertEqual(cli.returncode, 0, err)
         self.assertIn("hot_spin", out)
-        recorded = int(out.split()[1])
+        recorded = int(re.search(r"samples (\d+)", out).group(1))
         self.assertGreater(recorded, 20)
         self.assertEqual(samples_in(out_file), recorded)
         self.assertIsNone(target.poll(), "the target must go on running")
