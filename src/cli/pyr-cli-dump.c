@@ -60,7 +60,7 @@ pyr_cli_dump (int    argc,
     {
       pyr_cli_print_error ("dump", error);
       if (g_error_matches (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED) && !privileged)
-        fprintf (stderr, _("Try: pyrometer-cli dump --privileged -p %" G_GINT64_FORMAT "\n"), pid);
+        fprintf (stderr, _("Try: pyrometer-cli dump --privileged -p %lld\n"), (long long) pid);
       return 1;
     }
   if (err_text != NULL)

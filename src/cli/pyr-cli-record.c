@@ -100,9 +100,11 @@ on_updated (PyrRecorder *recorder,
 {
   if (!run->show_progress || pyr_recorder_get_state (recorder) != PYR_RECORDER_STATE_RECORDING)
     return;
-  fprintf (stderr, _("\r\033[KRecording… %.1f s, %u samples, %" G_GUINT64_FORMAT " errors (Ctrl+C to stop)"),
+  /* The terminal control (back to the line's start, clear it) stays out of the message. */
+  fputs ("\r\033[K", stderr);
+  fprintf (stderr, _("Recording… %.1f s, samples %u, errors %llu (Ctrl+C to stop)"),
            pyr_recorder_get_elapsed (recorder), pyr_recorder_get_n_samples (recorder),
-           pyr_recorder_get_n_errors (recorder));
+           (unsigned long long) pyr_recorder_get_n_errors (recorder));
   fflush (stderr);
   run->progress_shown = TRUE;
 }
@@ -155,10 +157,10 @@ print_summary (PyrRecorder *recorder,
 
   /* "N: value" pairs rather than "N samples": the counts may be 1, and this stays grammatical
    * in every language without plural forms for each. */
-  printf (_("Recorded %.1f s: samples %u (%.0f Hz achieved), errors %" G_GUINT64_FORMAT ", "
+  printf (_("Recorded %.1f s: samples %u (%.0f Hz achieved), errors %llu, "
             "lag mean %.0f µs / max %.0f µs, threads %u\n"),
           span, n_samples, pyr_recorder_get_achieved_rate (recorder),
-          pyr_recorder_get_n_errors (recorder), pyr_recorder_get_lag_mean_ns (recorder) / 1e3,
+          (unsigned long long) pyr_recorder_get_n_errors (recorder), pyr_recorder_get_lag_mean_ns (recorder) / 1e3,
           pyr_recorder_get_lag_max_ns (recorder) / 1e3, pyr_profile_get_n_threads (profile));
   if (output != NULL)
     printf (_("Wrote %s\n"), output);
@@ -330,7 +332,7 @@ pyr_cli_record (int    argc,
     {
       pyr_cli_print_error ("record", run.error);
       if (g_error_matches (run.error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED) && !privileged)
-        fprintf (stderr, _("Try: pyrometer-cli record --privileged -p %" G_GINT64_FORMAT "\n"), pid);
+        fprintf (stderr, _("Try: pyrometer-cli record --privileged -p %lld\n"), (long long) pid);
       status = 1;
     }
   if (pyr_profile_get_n_samples (pyr_recorder_get_profile (recorder)) > 0 || run.error == NULL)

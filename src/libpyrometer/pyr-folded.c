@@ -456,8 +456,8 @@ import_utf8 (PyrProfile       *profile,
   if (pyr_profile_get_n_samples (profile) == n_samples_before && imp.skipped > 0)
     {
       g_set_error (error, PYR_IMPORT_ERROR, PYR_IMPORT_ERROR_INVALID,
-                   _("line %" G_GUINT64_FORMAT ": not a folded stack (\"frame;frame;… COUNT\"), and no line is"),
-                   imp.first_skipped_line);
+                   _("line %llu: not a folded stack (\"frame;frame;… COUNT\"), and no line is one"),
+                   (unsigned long long) imp.first_skipped_line);
       goto out;
     }
   if (imp.n_lines == 0 || (pyr_profile_get_n_samples (profile) == n_samples_before && imp.skipped == 0

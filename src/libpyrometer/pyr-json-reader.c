@@ -282,8 +282,8 @@ set_error_valist (PyrJsonReader *self,
   self->token = PYR_JSON_TOKEN_ERROR;
   self->error = g_error_new (PYR_IMPORT_ERROR, code,
                              /* Translators: message, JSON path, line, column, byte offset */
-                             _("%s (at %s, line %u column %u, byte %" G_GSIZE_FORMAT ")"),
-                             message, path, line, column, offset);
+                             _("%s (at %s, line %u column %u, byte %zu)"),
+                             message, path, line, column, (size_t) offset);
 }
 
 void

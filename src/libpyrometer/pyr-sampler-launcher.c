@@ -182,7 +182,7 @@ describe_target (const PyrSamplerExit *e)
 {
   if (e->launch)
     return g_strdup_printf (_("“%s”"), e->command != NULL ? e->command : "");
-  return g_strdup_printf (_("process %" G_GINT64_FORMAT), e->pid);
+  return g_strdup_printf (_("process %lld"), (long long) e->pid);
 }
 
 GError *

@@ -297,7 +297,7 @@ parse_frame (Import        *imp,
           else if (line > G_MAXINT32)
             {
               pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                         _("line %" G_GINT64_FORMAT " is out of range"), line);
+                                         _("line %lld is out of range"), (long long) line);
               return FALSE;
             }
         }
