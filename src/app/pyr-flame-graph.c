@@ -34,6 +34,9 @@ struct _PyrFlameGraph
   double               pinch_scale;
 
   guint8              *search_match;   /* per node, NULL without a search */
+  char                *search_text;    /* re-applied to a replaced tree */
+  gboolean             search_regex;
+  double               last_upper;     /* of the vadjustment, to keep a flame's root in place */
   double               matched_fraction;
   GHashTable          *highlighted;    /* frame ids */
 
@@ -384,7 +387,10 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
 {
   PyrFlameLayout *layout = self->layout;
   gboolean dark = is_dark ();
-  gboolean searching = self->search_match != NULL;
+  /* until the layout of a new tree arrives the old one shows: its node ids are not the new tree's */
+  gboolean current = layout != NULL && layout->tree == self->tree;
+  gboolean searching = current && self->search_match != NULL;
+  guint32 selected = current ? self->selected_node : PYR_ID_NONE;
   const Rgb *colours;
   GHashTable *boxes;
   double view_x, scale;
@@ -525,7 +531,7 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
               cairo_stroke (cr);
             }
 
-          if (r->node == self->selected_node)
+          if (r->node == selected)
             {
               cairo_rectangle (cr, x, y, MAX (w - gap, 1), PYR_FLAME_GRAPH_ROW_HEIGHT - 1);
               cairo_set_source_rgb (cr, text.r, text.g, text.b);
@@ -693,6 +699,10 @@ pyr_flame_graph_update_adjustment (PyrFlameGraph *self)
 
   upper = content_height (self, height);
   value = gtk_adjustment_get_value (self->vadjustment);
+  /* a flame grows upwards: keep the rows on screen where they were as it gets deeper */
+  if (self->orientation == PYR_FLAME_ORIENTATION_FLAME && self->last_upper > 0)
+    value += upper - self->last_upper;
+  self->last_upper = upper;
   gtk_adjustment_configure (self->vadjustment,
                             CLAMP (value, 0, MAX (upper - height, 0)),
                             0, upper,
@@ -817,6 +827,89 @@ pyr_flame_graph_set_tree (PyrFlameGraph *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TREE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM_NODE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_NODE]);
+}
+
+/* Moves a node of the old tree to the new one, by frame path; PYR_ID_NONE when it is gone. */
+static guint32
+map_node (PyrFlameTree *from,
+          guint32       node,
+          PyrFlameTree *to)
+{
+  gboolean exact;
+  guint32 mapped;
+
+  if (node == PYR_ID_NONE)
+    return PYR_ID_NONE;
+  mapped = pyr_flame_tree_map_node (from, node, to, &exact);
+  return exact ? mapped : PYR_ID_NONE;
+}
+
+void
+pyr_flame_graph_replace_tree (PyrFlameGraph *self,
+                              PyrFlameTree  *tree)
+{
+  g_autoptr(PyrFlameTree) old = NULL;
+  guint32 old_zoom, old_selected;
+  guint kept = 0;
+
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->tree == NULL || tree == NULL)
+    {
+      pyr_flame_graph_set_tree (self, tree);
+      return;
+    }
+  if (self->tree == tree)
+    return;
+
+  old = g_steal_pointer (&self->tree);
+  self->tree = pyr_flame_tree_ref (tree);
+  g_clear_pointer (&self->colours, g_free);
+  g_hash_table_remove_all (self->labels);
+
+  old_zoom = self->zoom_node;
+  old_selected = self->selected_node;
+  /* a zoomed frame that is gone leaves the view at its deepest ancestor still there */
+  self->zoom_node = pyr_flame_tree_map_node (old, self->zoom_node, tree, NULL);
+  if (self->zoom_node != old_zoom || old_zoom == 0)
+    {
+      /* the Ctrl+scroll view is a part of the zoomed frame: keep it only on the same frame */
+      gboolean exact;
+
+      pyr_flame_tree_map_node (old, old_zoom, tree, &exact);
+      if (!exact)
+        {
+          self->view_x = 0;
+          self->view_width = 1;
+        }
+    }
+  for (guint i = 0; i < self->history->len; i++)
+    {
+      guint32 n = map_node (old, g_array_index (self->history, guint32, i), tree);
+
+      if (n != PYR_ID_NONE)
+        g_array_index (self->history, guint32, kept++) = n;
+    }
+  g_array_set_size (self->history, kept);
+  self->selected_node = map_node (old, self->selected_node, tree);
+
+  if (self->search_text != NULL)
+    {
+      g_autofree char *text = g_strdup (self->search_text);
+
+      if (!pyr_flame_graph_set_search (self, text, self->search_regex, NULL))
+        pyr_flame_graph_set_search (self, NULL, FALSE, NULL);
+    }
+  else
+    g_clear_pointer (&self->search_match, g_free);
+
+  pyr_flame_graph_queue_layout (self);
+  pyr_flame_graph_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TREE]);
+  if (self->zoom_node != old_zoom)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM_NODE]);
+  if (self->selected_node != old_selected)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_NODE]);
 }
 
 PyrFlameTree *
@@ -989,6 +1082,9 @@ pyr_flame_graph_set_search (PyrFlameGraph  *self,
 
   g_clear_pointer (&self->search_match, g_free);
   self->search_match = match;
+  g_free (self->search_text);
+  self->search_text = match != NULL ? g_strdup (text) : NULL;
+  self->search_regex = regex;
   total = self->tree ? pyr_flame_tree_get_total (self->tree, 0) : 0;
   self->matched_fraction = total > 0 ? matched / total : 0;
 
@@ -1009,7 +1105,7 @@ pyr_flame_graph_select_match (PyrFlameGraph *self,
 
   g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_ID_NONE);
 
-  if (self->search_match == NULL || self->layout == NULL)
+  if (self->search_match == NULL || self->layout == NULL || self->layout->tree != self->tree)
     return PYR_ID_NONE;
 
   /* the rects are in reading order already: row by row, left to right */
@@ -1616,6 +1712,7 @@ pyr_flame_graph_finalize (GObject *object)
   g_clear_pointer (&self->tree, pyr_flame_tree_unref);
   g_clear_pointer (&self->layout, pyr_flame_layout_free);
   g_clear_pointer (&self->search_match, g_free);
+  g_free (self->search_text);
   g_clear_pointer (&self->highlighted, g_hash_table_unref);
   g_clear_pointer (&self->labels, g_hash_table_unref);
   g_clear_pointer (&self->label_font, pango_font_description_free);

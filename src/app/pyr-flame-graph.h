@@ -26,6 +26,10 @@ GtkWidget           *pyr_flame_graph_new                 (void);
 void                 pyr_flame_graph_set_tree            (PyrFlameGraph        *self,
                                                           PyrFlameTree         *tree);
 PyrFlameTree        *pyr_flame_graph_get_tree            (PyrFlameGraph        *self);
+/* A new tree of the same profile (e.g. with more samples): zoom, Back history, selection,
+ * search, the Ctrl+scroll view and the scroll position stay, mapped by frame path. */
+void                 pyr_flame_graph_replace_tree        (PyrFlameGraph        *self,
+                                                          PyrFlameTree         *tree);
 
 void                 pyr_flame_graph_set_orientation     (PyrFlameGraph        *self,
                                                           PyrFlameOrientation   orientation);

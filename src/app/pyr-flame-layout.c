@@ -192,6 +192,70 @@ pyr_flame_tree_get_children (PyrFlameTree *tree,
   return tree->order + tree->child_first[node];
 }
 
+/* Which of its parent's children with the same frame a node is (0 for the first). */
+static guint
+same_frame_rank (PyrFlameTree *tree,
+                 guint32       node)
+{
+  const guint32 *siblings;
+  guint n, rank = 0;
+
+  siblings = pyr_flame_tree_get_children (tree, tree->parent[node], &n);
+  for (guint i = 0; i < n && siblings[i] != node; i++)
+    if (tree->frame[siblings[i]] == tree->frame[node])
+      rank++;
+  return rank;
+}
+
+guint32
+pyr_flame_tree_map_node (PyrFlameTree *from,
+                         guint32       node,
+                         PyrFlameTree *to,
+                         gboolean     *exact)
+{
+  g_autoptr(GArray) path = NULL;
+  guint32 here = 0;
+
+  g_return_val_if_fail (from != NULL && to != NULL, 0);
+
+  if (exact != NULL)
+    *exact = node < from->n_nodes;
+  if (node == 0 || node >= from->n_nodes)
+    return 0;
+  if (from == to)
+    return node;
+
+  path = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint32 n = node; n != 0 && n != PYR_ID_NONE; n = from->parent[n])
+    g_array_append_val (path, n);
+
+  for (guint i = path->len; i-- > 0;)
+    {
+      guint32 step = g_array_index (path, guint32, i);
+      guint32 frame = from->frame[step];
+      guint rank = same_frame_rank (from, step);
+      const guint32 *children;
+      guint n_children;
+      guint32 next = PYR_ID_NONE;
+
+      children = pyr_flame_tree_get_children (to, here, &n_children);
+      for (guint c = 0; c < n_children; c++)
+        if (to->frame[children[c]] == frame && rank-- == 0)
+          {
+            next = children[c];
+            break;
+          }
+      if (next == PYR_ID_NONE)
+        {
+          if (exact != NULL)
+            *exact = FALSE;
+          return here;
+        }
+      here = next;
+    }
+  return here;
+}
+
 const char *
 pyr_flame_tree_get_name (PyrFlameTree *tree,
                          guint32       node)

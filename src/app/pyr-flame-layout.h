@@ -48,6 +48,18 @@ const guint32 *pyr_flame_tree_get_children    (PyrFlameTree  *tree,
                                                guint32        node,
                                                guint         *n_children);
 
+/*
+ * The node of another tree (e.g. a rebuild of the same profile with more
+ * samples) at the same frame path: the same frames from the root down, and
+ * among siblings with the same frame the same occurrence (flame charts repeat
+ * frames). When the path ends early in `to`, returns the deepest node that
+ * matched and sets *exact to FALSE.
+ */
+guint32        pyr_flame_tree_map_node        (PyrFlameTree  *from,
+                                               guint32        node,
+                                               PyrFlameTree  *to,
+                                               gboolean      *exact);
+
 /* The text to show for a node: the frame's name, or "all" for the root. */
 const char    *pyr_flame_tree_get_name        (PyrFlameTree  *tree,
                                                guint32        node);

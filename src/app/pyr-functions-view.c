@@ -244,6 +244,7 @@ struct _PyrFunctionsView
 
   GtkWidget          *paned;
   GtkColumnView      *table_view;
+  GtkScrolledWindow  *table_scroller;
   GtkColumnView      *callers_view;
   GtkColumnView      *callees_view;
   GListStore         *store;
@@ -381,6 +382,50 @@ pyr_functions_view_set_table (PyrFunctionsView *self,
                        rows->pdata, rows->len);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   on_selection_changed (self);
+}
+
+void
+pyr_functions_view_replace_table (PyrFunctionsView *self,
+                                  PyrFunctionTable *table)
+{
+  GtkAdjustment *vadjustment;
+  guint32 function, frame = PYR_ID_NONE;
+  double scroll;
+
+  g_return_if_fail (PYR_IS_FUNCTIONS_VIEW (self));
+
+  if (self->table == table)
+    return;
+  /* rows are numbered anew in every table: a function is found again by one of its frames */
+  function = pyr_functions_view_get_selected_function (self);
+  if (function != PYR_ID_NONE && self->table != NULL)
+    frame = pyr_function_table_get_frame (self->table, function);
+  vadjustment = gtk_scrolled_window_get_vadjustment (self->table_scroller);
+  scroll = gtk_adjustment_get_value (vadjustment);
+
+  pyr_functions_view_set_table (self, table);
+
+  if (frame != PYR_ID_NONE && table != NULL)
+    {
+      function = pyr_function_table_lookup_frame (table, frame);
+      if (function != PYR_ID_NONE)
+        {
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+
+          for (guint i = 0; i < n; i++)
+            {
+              g_autoptr(PyrFunctionRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
+
+              if (row->function == function)
+                {
+                  gtk_single_selection_set_selected (self->selection, i);
+                  break;
+                }
+            }
+        }
+    }
+  /* the rows are new but the person's place in the list is not */
+  gtk_adjustment_set_value (vadjustment, scroll);
 }
 
 PyrFunctionTable *
@@ -618,7 +663,8 @@ pyr_functions_view_init (PyrFunctionsView *self)
   gtk_box_append (GTK_BOX (bottom), scrolled (GTK_WIDGET (self->callees_view)));
 
   self->paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-  gtk_paned_set_start_child (GTK_PANED (self->paned), scrolled (GTK_WIDGET (self->table_view)));
+  self->table_scroller = GTK_SCROLLED_WINDOW (scrolled (GTK_WIDGET (self->table_view)));
+  gtk_paned_set_start_child (GTK_PANED (self->paned), GTK_WIDGET (self->table_scroller));
   gtk_paned_set_end_child (GTK_PANED (self->paned), bottom);
   gtk_paned_set_resize_end_child (GTK_PANED (self->paned), FALSE);
   gtk_paned_set_position (GTK_PANED (self->paned), 360);

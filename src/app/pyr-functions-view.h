@@ -14,6 +14,10 @@ GtkWidget        *pyr_functions_view_new                   (void);
 void              pyr_functions_view_set_table             (PyrFunctionsView  *self,
                                                             PyrFunctionTable  *table);
 PyrFunctionTable *pyr_functions_view_get_table             (PyrFunctionsView  *self);
+/* A new table of the same profile (e.g. with more samples): the selected function and
+ * the scroll position stay. */
+void              pyr_functions_view_replace_table         (PyrFunctionsView  *self,
+                                                            PyrFunctionTable  *table);
 /* Shows only functions whose name or file contains text (or matches it as a regex). */
 void              pyr_functions_view_set_filter            (PyrFunctionsView  *self,
                                                             const char        *text,

@@ -10,6 +10,7 @@
 #include "pyr-profile-loader.h"
 
 static void update_frame_actions (PyrProfilePage *self);
+static void live_catch_up (PyrProfilePage *self);
 
 /* The function (table row) of a flame graph node; PYR_ID_NONE for the root. */
 static guint32
@@ -89,7 +90,17 @@ struct _PyrProfilePage
   double               progress;
   char                *error_message;
   gboolean             syncing_selection;
+
+  /* live mode: the profile grows (a recording); the views follow a few times a second */
+  gboolean             live;
+  guint                live_timeout;
+  gpointer             views_task;         /* the build in flight (not a reference), or NULL */
+  guint                built_n_samples;    /* what the views (or the build in flight) cover */
+  gboolean             catch_up;           /* one more build once the one in flight is done */
 };
+
+/* At most four rebuilds a second while live. */
+#define LIVE_INTERVAL_MS 250
 
 enum {
   PROP_0,
@@ -98,6 +109,7 @@ enum {
   PROP_STATE,
   PROP_LOADING,
   PROP_PROGRESS,
+  PROP_LIVE,
   N_PROPS
 };
 
@@ -117,6 +129,28 @@ pyr_profile_page_new_for_file (GFile *file)
   g_return_val_if_fail (G_IS_FILE (file), NULL);
 
   return g_object_new (PYR_TYPE_PROFILE_PAGE, "file", file, NULL);
+}
+
+static void rebuild_views (PyrProfilePage *self);
+static void set_state (PyrProfilePage *self, PyrProfilePageState state);
+
+PyrProfilePage *
+pyr_profile_page_new_for_profile (PyrProfile *profile,
+                                  const char *title)
+{
+  PyrProfilePage *self;
+
+  g_return_val_if_fail (PYR_IS_PROFILE (profile), NULL);
+
+  self = g_object_new (PYR_TYPE_PROFILE_PAGE, NULL);
+  self->profile = g_object_ref (profile);
+  g_free (self->title);
+  self->title = g_strdup (title ? title : _("Recording"));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  /* nothing to load: the views show an empty graph until the first build arrives */
+  set_state (self, PYR_PROFILE_PAGE_READY);
+  rebuild_views (self);
+  return self;
 }
 
 static void
@@ -379,6 +413,10 @@ typedef struct
   PyrFilter       *filter;   /* NULL: everything */
   PyrCallTreeKind  kind;
   PyrFunctionTableKey key;
+  PyrCallTree     *previous_merged;  /* to resume from (live), or NULL */
+  PyrCallTree     *previous_shown;
+  gboolean         keep_state;       /* a live update: zoom, selection and scroll stay */
+  guint            n_samples;
 } ViewsJob;
 
 typedef struct
@@ -394,6 +432,8 @@ views_job_free (ViewsJob *job)
 {
   g_clear_object (&job->profile);
   g_clear_pointer (&job->filter, pyr_filter_free);
+  g_clear_object (&job->previous_merged);
+  g_clear_object (&job->previous_shown);
   g_free (job);
 }
 
@@ -418,7 +458,12 @@ build_views_thread (GTask        *task,
   GError *error = NULL;
   Views *views;
 
-  if (!(merged = pyr_call_tree_new (job->profile, job->filter, PYR_CALL_TREE_MERGED, cancellable, &error)))
+  /* a live update resumes from the trees on screen: only the new samples are read */
+  if (job->previous_merged != NULL)
+    merged = pyr_call_tree_update (job->previous_merged, cancellable, &error);
+  else
+    merged = pyr_call_tree_new (job->profile, job->filter, PYR_CALL_TREE_MERGED, cancellable, &error);
+  if (merged == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -430,7 +475,12 @@ build_views_thread (GTask        *task,
     views->tree = pyr_flame_tree_ref (views->merged);
   else
     {
-      g_autoptr(PyrCallTree) shown = pyr_call_tree_new (job->profile, job->filter, job->kind, cancellable, &error);
+      g_autoptr(PyrCallTree) shown = NULL;
+
+      if (job->previous_shown != NULL)
+        shown = pyr_call_tree_update (job->previous_shown, cancellable, &error);
+      else
+        shown = pyr_call_tree_new (job->profile, job->filter, job->kind, cancellable, &error);
 
       if (shown == NULL)
         {
@@ -451,13 +501,26 @@ views_built (GObject      *object,
              gpointer      user_data)
 {
   PyrProfilePage *self = PYR_PROFILE_PAGE (object);
+  ViewsJob *job = g_task_get_task_data (G_TASK (result));
+  gboolean keep_state = job->keep_state;
+  gboolean is_current = (gpointer) result == self->views_task;
   g_autoptr(GError) error = NULL;
   Views *views;
 
+  if (is_current)
+    self->views_task = NULL;
   if (!(views = g_task_propagate_pointer (G_TASK (result), &error)))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->state == PYR_PROFILE_PAGE_LOADING)
         show_error (self, error->message);
+      if (is_current)
+        live_catch_up (self);
+      return;
+    }
+  if (!is_current)
+    {
+      /* superseded (a filter or order change started another build) */
+      views_free (views);
       return;
     }
 
@@ -467,21 +530,43 @@ views_built (GObject      *object,
   self->table = g_object_ref (views->table);
   self->hottest = g_steal_pointer (&views->hottest);
   self->merged_tree = pyr_flame_tree_ref (views->merged);
-  pyr_flame_graph_set_tree (self->flame_graph, views->tree);
-  pyr_functions_view_set_table (self->functions_view, views->table);
+  self->built_n_samples = pyr_call_tree_get_n_samples_seen (pyr_flame_tree_get_call_tree (views->merged));
+  if (keep_state)
+    {
+      guint32 function;
+
+      /* the flame graph keeps its own selection (mapped by frame path); the table follows it */
+      self->syncing_selection = TRUE;
+      pyr_flame_graph_replace_tree (self->flame_graph, views->tree);
+      pyr_functions_view_replace_table (self->functions_view, views->table);
+      self->syncing_selection = FALSE;
+      function = pyr_functions_view_get_selected_function (self->functions_view);
+      highlight_function (self, function);
+    }
+  else
+    {
+      pyr_flame_graph_set_tree (self->flame_graph, views->tree);
+      pyr_functions_view_set_table (self->functions_view, views->table);
+    }
   views_free (views);
 
   set_state (self, PYR_PROFILE_PAGE_READY);
-  /* a new tree starts without a search: carry the current one over */
-  on_search_changed (self);
+  if (!keep_state)
+    {
+      /* a new tree starts without a search: carry the current one over */
+      on_search_changed (self);
+    }
   on_zoom_changed (self);
   gtk_widget_set_visible (GTK_WIDGET (self->filter_button), self->filter != NULL);
   update_frame_actions (self);
+  live_catch_up (self);
 }
 
-/* Builds the trees and the table for the current filter and order on a worker thread. */
+/* Builds the trees and the table for the current filter and order on a worker thread.
+ * keep_state: a live update of the same views, resumed from the ones on screen. */
 static void
-rebuild_views (PyrProfilePage *self)
+start_views_build (PyrProfilePage *self,
+                   gboolean        keep_state)
 {
   g_autoptr(GTask) task = NULL;
   ViewsJob *job;
@@ -500,11 +585,109 @@ rebuild_views (PyrProfilePage *self)
                                                                  : PYR_CALL_TREE_MERGED;
   job->key = gtk_toggle_button_get_active (self->lines_toggle) ? PYR_FUNCTION_TABLE_BY_LINE
                                                                : PYR_FUNCTION_TABLE_BY_FUNCTION;
+  job->keep_state = keep_state && self->merged_tree != NULL;
+  if (job->keep_state)
+    {
+      PyrFlameTree *shown = pyr_flame_graph_get_tree (self->flame_graph);
+
+      job->previous_merged = g_object_ref (pyr_flame_tree_get_call_tree (self->merged_tree));
+      if (shown != NULL && shown != self->merged_tree)
+        job->previous_shown = g_object_ref (pyr_flame_tree_get_call_tree (shown));
+    }
+  /* what the build will cover at least: it snapshots the count when it starts, a little later */
+  job->n_samples = pyr_profile_get_n_samples (self->profile);
+  self->built_n_samples = job->n_samples;
 
   task = g_task_new (self, self->views_cancellable, views_built, NULL);
-  g_task_set_source_tag (task, rebuild_views);
+  g_task_set_source_tag (task, start_views_build);
   g_task_set_task_data (task, job, (GDestroyNotify) views_job_free);
+  self->views_task = task;
   g_task_run_in_thread (task, build_views_thread);
+}
+
+static void
+rebuild_views (PyrProfilePage *self)
+{
+  start_views_build (self, FALSE);
+}
+
+/* ---- live mode ---- */
+
+/* One live update, unless one is in flight or nothing was added since the last. */
+static void
+live_update (PyrProfilePage *self)
+{
+  if (self->profile == NULL)
+    return;
+  if (self->views_task != NULL)
+    {
+      self->catch_up = TRUE;
+      return;
+    }
+  if (pyr_profile_get_n_samples (self->profile) == self->built_n_samples && self->merged_tree != NULL)
+    return;
+  start_views_build (self, TRUE);
+}
+
+/* After a build: the samples that came while it ran, when live ended meanwhile (the last
+ * rebuild) — while live, the next tick picks them up. */
+static void
+live_catch_up (PyrProfilePage *self)
+{
+  if (!self->catch_up || self->views_task != NULL)
+    return;
+  self->catch_up = FALSE;
+  if (!self->live)
+    live_update (self);
+}
+
+static gboolean
+live_tick (gpointer user_data)
+{
+  PyrProfilePage *self = user_data;
+
+  live_update (self);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+pyr_profile_page_set_live (PyrProfilePage *self,
+                           gboolean        live)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  live = !!live;
+  if (self->live == live)
+    return;
+  self->live = live;
+  if (live)
+    {
+      self->live_timeout = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, LIVE_INTERVAL_MS, live_tick, self, NULL);
+      g_source_set_name_by_id (self->live_timeout, "[pyrometer] live profile page");
+    }
+  else
+    {
+      g_clear_handle_id (&self->live_timeout, g_source_remove);
+      /* the last samples: now, or when the build in flight is done */
+      self->catch_up = FALSE;
+      live_update (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
+}
+
+gboolean
+pyr_profile_page_get_live (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), FALSE);
+  return self->live;
+}
+
+/* TRUE while views are being built (the first ones, a filter change or a live update). */
+gboolean
+pyr_profile_page_get_views_pending (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), FALSE);
+  return self->views_task != NULL || self->catch_up;
 }
 
 static void
@@ -790,6 +973,7 @@ pyr_profile_page_dispose (GObject *object)
   PyrProfilePage *self = PYR_PROFILE_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->live_timeout, g_source_remove);
   if (self->views_cancellable != NULL)
     g_cancellable_cancel (self->views_cancellable);
   g_clear_object (&self->views_cancellable);
@@ -840,6 +1024,9 @@ pyr_profile_page_get_property (GObject    *object,
     case PROP_PROGRESS:
       g_value_set_double (value, self->progress);
       break;
+    case PROP_LIVE:
+      g_value_set_boolean (value, self->live);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -862,6 +1049,9 @@ pyr_profile_page_set_property (GObject      *object,
           g_free (self->title);
           self->title = g_file_get_basename (self->file);
         }
+      break;
+    case PROP_LIVE:
+      pyr_profile_page_set_live (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -895,6 +1085,9 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   properties[PROP_PROGRESS] =
     g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LIVE] =
+    g_param_spec_boolean ("live", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CANCELLED] = g_signal_new ("cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

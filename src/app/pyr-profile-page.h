@@ -20,6 +20,18 @@ G_DECLARE_FINAL_TYPE (PyrProfilePage, pyr_profile_page, PYR, PROFILE_PAGE, AdwBi
 
 /* Starts loading the file at once; watch "state". */
 PyrProfilePage      *pyr_profile_page_new_for_file       (GFile           *file);
+/* A page for a profile that exists already, e.g. one a PyrRecorder fills: state READY at
+ * once, no file. title NULL: "Recording". */
+PyrProfilePage      *pyr_profile_page_new_for_profile    (PyrProfile      *profile,
+                                                          const char      *title);
+/* While live, the views rebuild off the main thread at most four times a second when the
+ * profile got samples, keeping zoom, selection, search and scroll; leaving live mode makes
+ * one last rebuild if samples came since the last (Pause view, end of a recording). */
+void                 pyr_profile_page_set_live           (PyrProfilePage  *self,
+                                                          gboolean         live);
+gboolean             pyr_profile_page_get_live           (PyrProfilePage  *self);
+/* TRUE while views are being built (the first ones, a filter change or a live update). */
+gboolean             pyr_profile_page_get_views_pending  (PyrProfilePage  *self);
 
 GFile               *pyr_profile_page_get_file           (PyrProfilePage  *self);
 const char          *pyr_profile_page_get_title          (PyrProfilePage  *self);

@@ -1180,6 +1180,199 @@ test_render_page_pictures (void)
   close_window (window);
 }
 
+/* ---- live mode ---- */
+
+typedef struct
+{
+  PyrProfile *profile;
+  guint32     thread;
+  gint64      time;
+  guint       n_added;
+} LiveFeed;
+
+/* Appends n samples of a stack written "a;b;c", as a recorder would. */
+static void
+live_append (LiveFeed   *feed,
+             const char *path,
+             guint       n)
+{
+  g_auto(GStrv) names = g_strsplit (path, ";", -1);
+  guint32 file = pyr_profile_intern_string (feed->profile, "live.py", -1);
+  guint32 node = PYR_STACK_ROOT;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      guint32 name = pyr_profile_intern_string (feed->profile, names[i], -1);
+      guint32 frame = pyr_profile_intern_frame (feed->profile, name, file, 0, PYR_FRAME_PYTHON);
+
+      node = pyr_profile_intern_stack (feed->profile, node, frame);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      feed->time += 10000000;
+      pyr_profile_append_sample (feed->profile, feed->time, feed->thread, node, 1, 0);
+    }
+  feed->n_added += n;
+}
+
+static gboolean
+live_feed_tick (gpointer user_data)
+{
+  live_append (user_data, "main;work;inner", 1);
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct
+{
+  PyrProfilePage *page;
+  double          total;
+} LiveWait;
+
+static gboolean
+live_shows (gpointer data)
+{
+  LiveWait *wait = data;
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (wait->page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+
+  return tree != NULL && !pyr_profile_page_get_views_pending (wait->page) &&
+         !pyr_flame_graph_get_layout_pending (graph) &&
+         pyr_flame_tree_get_total (tree, 0) == wait->total;
+}
+
+static void
+run_main_loop_for (guint ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (ms, timed_out, &expired);
+
+  while (!expired)
+    g_main_context_iteration (NULL, TRUE);
+  (void) id;
+}
+
+static void
+count_notify (guint *counter)
+{
+  (*counter)++;
+}
+
+static const char *
+function_name (PyrFunctionsView *view,
+               PyrProfile       *profile)
+{
+  PyrFunctionTable *table = pyr_functions_view_get_table (view);
+  guint32 function = pyr_functions_view_get_selected_function (view);
+
+  if (function == PYR_ID_NONE)
+    return NULL;
+  return pyr_profile_get_string (profile, pyr_function_table_get_name (table, function));
+}
+
+static void
+test_live_mode_keeps_view_state (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  LiveFeed feed = { profile, 0, 0, 0 };
+  PyrProfilePage *page;
+  PyrFlameGraph *graph;
+  PyrFunctionsView *functions;
+  PyrFlameTree *tree;
+  GtkWidget *window;
+  guint32 work, inner;
+  guint rebuilds = 0, feeder;
+  LiveWait wait;
+
+  feed.thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
+  live_append (&feed, "main;work;inner", 10);
+  live_append (&feed, "main;other", 5);
+
+  page = pyr_profile_page_new_for_profile (profile, "Live");
+  g_assert_cmpint (pyr_profile_page_get_state (page), ==, PYR_PROFILE_PAGE_READY);
+  g_assert_null (pyr_profile_page_get_file (page));
+  g_assert_cmpstr (pyr_profile_page_get_title (page), ==, "Live");
+  g_assert_true (pyr_profile_page_get_profile (page) == profile);
+  graph = pyr_profile_page_get_flame_graph (page);
+  functions = pyr_profile_page_get_functions_view (page);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+
+  pyr_profile_page_set_live (page, TRUE);
+  g_assert_true (pyr_profile_page_get_live (page));
+  wait = (LiveWait) { page, 15 };
+  wait_for (live_shows, &wait);
+  wait_for (graph_allocated, graph);
+
+  /* the person zooms into work, selects inner and searches for it */
+  tree = pyr_flame_graph_get_tree (graph);
+  work = child_named (tree, child_named (tree, 0, "main"), "work");
+  inner = child_named (tree, work, "inner");
+  g_assert_cmpuint (inner, !=, PYR_ID_NONE);
+  pyr_flame_graph_zoom_to (graph, work);
+  pyr_flame_graph_set_selected_node (graph, inner);
+  pyr_profile_page_set_search (page, "inner", FALSE);
+  g_assert_cmpstr (function_name (functions, profile), ==, "inner");
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 10.0 / 15, 1e-9);
+
+  /* the recording goes on: other overtakes work, so the tree's order changes */
+  g_signal_connect_swapped (graph, "notify::tree", G_CALLBACK (count_notify), &rebuilds);
+  live_append (&feed, "main;other;x", 20);
+  live_append (&feed, "main;work;inner", 5);
+  wait = (LiveWait) { page, 40 };
+  wait_for (live_shows, &wait);
+  g_assert_cmpuint (rebuilds, >=, 1);
+
+  tree = pyr_flame_graph_get_tree (graph);
+  work = pyr_flame_graph_get_zoom_node (graph);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, work), ==, "work");
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_tree_get_parent (tree, work)), ==, "main");
+  g_assert_cmpfloat (pyr_flame_tree_get_total (tree, work), ==, 15);
+  g_assert_cmpuint (pyr_flame_graph_get_selected_node (graph), !=, PYR_ID_NONE);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_selected_node (graph)), ==, "inner");
+  g_assert_true (pyr_flame_graph_get_search_active (graph));
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 15.0 / 40, 1e-9);
+  g_assert_cmpstr (pyr_profile_page_get_matched_text (page), ==, "Matched: 37.5%");
+  g_assert_cmpstr (function_name (functions, profile), ==, "inner");
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 1);  /* the search filters the table */
+
+  /* samples every 10 ms for 1.5 s: at most four rebuilds a second */
+  rebuilds = 0;
+  feeder = g_timeout_add (10, live_feed_tick, &feed);
+  run_main_loop_for (1500);
+  g_source_remove (feeder);
+  g_test_message ("%u rebuilds in 1.5 s of samples every 10 ms", rebuilds);
+  g_assert_cmpuint (rebuilds, >=, 2);
+  g_assert_cmpuint (rebuilds, <=, 7);
+
+  /* no new samples: no rebuild */
+  wait = (LiveWait) { page, feed.n_added };
+  wait_for (live_shows, &wait);
+  rebuilds = 0;
+  run_main_loop_for (800);
+  g_assert_cmpuint (rebuilds, ==, 0);
+
+  /* Pause view: one last rebuild with what came, then the views stay as they are */
+  live_append (&feed, "main;work;inner", 7);
+  pyr_profile_page_set_live (page, FALSE);
+  g_assert_false (pyr_profile_page_get_live (page));
+  wait = (LiveWait) { page, feed.n_added };
+  wait_for (live_shows, &wait);
+  g_assert_cmpuint (rebuilds, ==, 1);
+  live_append (&feed, "main;work;inner", 3);
+  run_main_loop_for (600);
+  g_assert_cmpuint (rebuilds, ==, 1);
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpfloat (pyr_flame_tree_get_total (tree, 0), ==, feed.n_added - 3);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, pyr_flame_graph_get_zoom_node (graph)), ==, "work");
+
+  g_signal_handlers_disconnect_by_func (graph, count_notify, &rebuilds);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1220,6 +1413,7 @@ main (int    argc,
   g_test_add_func ("/page/render-pictures", test_render_page_pictures);
   g_test_add_func ("/page/time-order", test_time_order);
   g_test_add_func ("/page/frame-menu-focus-hide-copy", test_frame_menu_focus_hide_copy);
+  g_test_add_func ("/page/live-mode-keeps-view-state", test_live_mode_keeps_view_state);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
