@@ -1167,9 +1167,9 @@ pyr_flame_graph_set_highlighted_frames (PyrFlameGraph *self,
 
 /* ---- tooltip ---- */
 
-static char *
-format_weight (PyrProfile *profile,
-               double      weight)
+char *
+pyr_flame_graph_format_weight (PyrProfile *profile,
+                               double      weight)
 {
   const char *units = pyr_profile_get_units (profile);
   double seconds = -1;
@@ -1238,8 +1238,8 @@ pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
   self_w = pyr_flame_tree_get_self (tree, node);
   all = pyr_flame_tree_get_total (tree, 0);
   zoomed = pyr_flame_tree_get_total (tree, self->zoom_node);
-  total_text = format_weight (profile, total);
-  self_text = format_weight (profile, self_w);
+  total_text = pyr_flame_graph_format_weight (profile, total);
+  self_text = pyr_flame_graph_format_weight (profile, self_w);
 
   return g_strdup_printf ("<b>%s</b>%s%s\n%s %s (%.2f%% %s, %.2f%% %s)\n%s %s (%.2f%% %s)",
                           name,

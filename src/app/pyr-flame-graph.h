@@ -93,6 +93,9 @@ guint32              pyr_flame_graph_get_node_at         (PyrFlameGraph        *
 gboolean             pyr_flame_graph_get_node_area       (PyrFlameGraph        *self,
                                                           guint32               node,
                                                           graphene_rect_t      *area);
+/* A weight in the profile's units: "12 samples", "3.4 ms"; free with g_free(). */
+char                *pyr_flame_graph_format_weight       (PyrProfile           *profile,
+                                                          double                weight);
 /* Pango markup for a node's tooltip. */
 char                *pyr_flame_graph_dup_node_markup     (PyrFlameGraph        *self,
                                                           guint32               node);

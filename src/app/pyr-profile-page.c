@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pyr-details-pane.h"
 #include "pyr-filter.h"
 #include "pyr-function-table.h"
 #include "pyr-profile-loader.h"
@@ -78,6 +79,8 @@ struct _PyrProfilePage
   AdwViewStack        *view_stack;
   PyrFlameGraph       *flame_graph;
   PyrFunctionsView    *functions_view;
+  PyrDetailsPane      *details_pane;
+  GtkToggleButton     *details_toggle;
 
   GFile               *file;
   char                *title;
@@ -269,12 +272,20 @@ highlight_function (PyrProfilePage *self,
 }
 
 static void
+update_details (PyrProfilePage *self)
+{
+  pyr_details_pane_set_node (self->details_pane, pyr_flame_graph_get_tree (self->flame_graph), self->table,
+                             pyr_flame_graph_get_selected_node (self->flame_graph));
+}
+
+static void
 on_flame_selection_changed (PyrProfilePage *self)
 {
   guint32 node = pyr_flame_graph_get_selected_node (self->flame_graph);
   guint32 function;
 
   update_frame_actions (self);
+  update_details (self);
   if (self->syncing_selection || self->table == NULL)
     return;
   function = node_function (self->table, pyr_flame_graph_get_tree (self->flame_graph), node);
@@ -311,6 +322,46 @@ on_table_selection_changed (PyrProfilePage *self)
       pyr_flame_graph_set_selected_node (self->flame_graph, node);
     }
   self->syncing_selection = FALSE;
+}
+
+/* ---- the details pane navigates ---- */
+
+static gboolean
+zoom_shows_node (PyrProfilePage *self,
+                 guint32         node)
+{
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (self->flame_graph);
+  guint32 zoom = pyr_flame_graph_get_zoom_node (self->flame_graph);
+
+  /* the zoomed frame's subtree, and its ancestors (drawn dimmed above it) */
+  for (guint32 n = node; n != PYR_ID_NONE; n = pyr_flame_tree_get_parent (tree, n))
+    if (n == zoom)
+      return TRUE;
+  for (guint32 n = zoom; n != PYR_ID_NONE; n = pyr_flame_tree_get_parent (tree, n))
+    if (n == node)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+on_details_node_activated (PyrProfilePage *self,
+                           guint           node)
+{
+  pyr_flame_graph_set_selected_node (self->flame_graph, node);
+  gtk_widget_grab_focus (GTK_WIDGET (self->flame_graph));
+}
+
+static void
+on_details_function_activated (PyrProfilePage *self,
+                               guint           function)
+{
+  guint32 node;
+
+  /* as if picked in the functions table: its widest call gets selected */
+  pyr_functions_view_select_function (self->functions_view, function);
+  node = pyr_flame_graph_get_selected_node (self->flame_graph);
+  if (node != PYR_ID_NONE && !zoom_shows_node (self, node))
+    pyr_flame_graph_go_home (self->flame_graph);
 }
 
 /* ---- search ---- */
@@ -549,6 +600,7 @@ views_built (GObject      *object,
       pyr_functions_view_set_table (self->functions_view, views->table);
     }
   views_free (views);
+  update_details (self);
 
   set_state (self, PYR_PROFILE_PAGE_READY);
   if (!keep_state)
@@ -815,6 +867,13 @@ pyr_profile_page_get_functions_view (PyrProfilePage *self)
   return self->functions_view;
 }
 
+PyrDetailsPane *
+pyr_profile_page_get_details_pane (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  return self->details_pane;
+}
+
 void
 pyr_profile_page_show_view (PyrProfilePage *self,
                             const char     *name)
@@ -847,6 +906,16 @@ action_search (GtkWidget  *widget,
                GVariant   *parameter)
 {
   pyr_profile_page_start_search (PYR_PROFILE_PAGE (widget));
+}
+
+static void
+action_toggle_details (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PyrProfilePage *self = PYR_PROFILE_PAGE (widget);
+
+  gtk_toggle_button_set_active (self->details_toggle, !gtk_toggle_button_get_active (self->details_toggle));
 }
 
 static void
@@ -1095,6 +1164,7 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
 
   g_type_ensure (PYR_TYPE_FLAME_GRAPH);
   g_type_ensure (PYR_TYPE_FUNCTIONS_VIEW);
+  g_type_ensure (PYR_TYPE_DETAILS_PANE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/pyr-profile-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, stack);
@@ -1115,6 +1185,8 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, view_stack);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_graph);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, functions_view);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, details_pane);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, details_toggle);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
 
@@ -1127,6 +1199,8 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_install_action (widget_class, "page.hide", NULL, action_filter);
   gtk_widget_class_install_action (widget_class, "page.show-everything", NULL, action_filter);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "page.search", NULL);
+  gtk_widget_class_install_action (widget_class, "page.toggle-details", NULL, action_toggle_details);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "page.toggle-details", NULL);
 }
 
 static void
@@ -1153,6 +1227,10 @@ pyr_profile_page_init (PyrProfilePage *self)
     gtk_widget_add_controller (GTK_WIDGET (self->search_entry), shortcuts);
   }
   g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
+  g_object_bind_property (self->details_toggle, "active", self->details_pane, "visible", G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->details_pane, "node-activated", G_CALLBACK (on_details_node_activated), self);
+  g_signal_connect_swapped (self->details_pane, "function-activated",
+                            G_CALLBACK (on_details_function_activated), self);
   g_signal_connect_swapped (self->order_toggle, "toggled", G_CALLBACK (on_order_toggled), self);
   g_signal_connect_swapped (self->lines_toggle, "toggled", G_CALLBACK (on_order_toggled), self);
   g_signal_connect_swapped (self->flame_graph, "notify::zoom-node", G_CALLBACK (on_zoom_changed), self);

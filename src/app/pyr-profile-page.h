@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "pyr-details-pane.h"
 #include "pyr-flame-graph.h"
 #include "pyr-functions-view.h"
 
@@ -44,6 +45,7 @@ void                 pyr_profile_page_cancel             (PyrProfilePage  *self)
 
 PyrFlameGraph       *pyr_profile_page_get_flame_graph    (PyrProfilePage  *self);
 PyrFunctionsView    *pyr_profile_page_get_functions_view (PyrProfilePage  *self);
+PyrDetailsPane      *pyr_profile_page_get_details_pane   (PyrProfilePage  *self);
 /* "flame" or "functions" */
 void                 pyr_profile_page_show_view          (PyrProfilePage  *self,
                                                           const char      *name);

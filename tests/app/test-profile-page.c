@@ -1373,6 +1373,109 @@ test_live_mode_keeps_view_state (void)
   iterate_main_loop ();
 }
 
+/* A page on a small profile built here, shown in a window and laid out. */
+static PyrProfilePage *
+page_for_stacks (const char *const *stacks,
+                 const guint       *counts,
+                 GtkWidget        **window_out)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  LiveFeed feed = { profile, 0, 0, 0 };
+  PyrProfilePage *page;
+  LiveWait wait;
+
+  feed.thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
+  for (guint i = 0; stacks[i] != NULL; i++)
+    live_append (&feed, stacks[i], counts[i]);
+  page = pyr_profile_page_new_for_profile (profile, NULL);
+  *window_out = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (*window_out), 1000, 600);
+  gtk_window_set_child (GTK_WINDOW (*window_out), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (*window_out));
+  wait = (LiveWait) { page, feed.n_added };
+  wait_for (live_shows, &wait);
+  wait_for (graph_allocated, pyr_profile_page_get_flame_graph (page));
+  return page;
+}
+
+static const char *
+entry_function_name (PyrProfilePage    *page,
+                     PyrDetailsSection  section,
+                     guint              index)
+{
+  PyrFunctionTable *table = pyr_functions_view_get_table (pyr_profile_page_get_functions_view (page));
+  PyrProfile *profile = pyr_profile_page_get_profile (page);
+  guint32 row = pyr_details_pane_get_entry (pyr_profile_page_get_details_pane (page), section, index);
+
+  return pyr_profile_get_string (profile, pyr_function_table_get_name (table, row));
+}
+
+static void
+test_details_pane_stack_and_callers (void)
+{
+  static const char *const stacks[] = { "main;load;parse;read", "main;compute;parse;read", "main;compute;mul", NULL };
+  static const guint counts[] = { 3, 5, 8 };
+  GtkWidget *window;
+  PyrProfilePage *page = page_for_stacks (stacks, counts, &window);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrDetailsPane *pane = pyr_profile_page_get_details_pane (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  guint32 main_node, compute, parse;
+  guint32 selected;
+
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (pane)));
+  g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, PYR_ID_NONE);
+
+  main_node = child_named (tree, 0, "main");
+  compute = child_named (tree, main_node, "compute");
+  parse = child_named (tree, compute, "parse");
+  /* a click selects (and zooms) */
+  {
+    graphene_rect_t area;
+
+    g_assert_true (pyr_flame_graph_get_node_area (graph, parse, &area));
+    pyr_flame_graph_set_selected_node (graph, parse);
+  }
+  g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, parse);
+
+  /* the stack, root → frame */
+  g_assert_cmpuint (pyr_details_pane_get_n_entries (pane, PYR_DETAILS_STACK), ==, 3);
+  g_assert_cmpuint (pyr_details_pane_get_entry (pane, PYR_DETAILS_STACK, 0), ==, main_node);
+  g_assert_cmpuint (pyr_details_pane_get_entry (pane, PYR_DETAILS_STACK, 1), ==, compute);
+  g_assert_cmpuint (pyr_details_pane_get_entry (pane, PYR_DETAILS_STACK, 2), ==, parse);
+
+  /* the function across the profile: called from load and compute, calls read */
+  g_assert_cmpuint (pyr_details_pane_get_n_entries (pane, PYR_DETAILS_CALLERS), ==, 2);
+  g_assert_cmpstr (entry_function_name (page, PYR_DETAILS_CALLERS, 0), ==, "compute");  /* heavier first */
+  g_assert_cmpstr (entry_function_name (page, PYR_DETAILS_CALLERS, 1), ==, "load");
+  g_assert_cmpuint (pyr_details_pane_get_n_entries (pane, PYR_DETAILS_CALLEES), ==, 1);
+  g_assert_cmpstr (entry_function_name (page, PYR_DETAILS_CALLEES, 0), ==, "read");
+
+  /* navigating: a stack entry selects that frame */
+  pyr_details_pane_activate (pane, PYR_DETAILS_STACK, 1);
+  g_assert_cmpuint (pyr_flame_graph_get_selected_node (graph), ==, compute);
+  g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, compute);
+  g_assert_cmpuint (pyr_details_pane_get_n_entries (pane, PYR_DETAILS_CALLEES), ==, 2);
+
+  /* a callee selects that function's widest call */
+  g_assert_cmpstr (entry_function_name (page, PYR_DETAILS_CALLEES, 0), ==, "mul");
+  pyr_details_pane_activate (pane, PYR_DETAILS_CALLEES, 0);
+  selected = pyr_flame_graph_get_selected_node (graph);
+  g_assert_cmpuint (selected, !=, PYR_ID_NONE);
+  g_assert_cmpstr (pyr_flame_tree_get_name (tree, selected), ==, "mul");
+  g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, selected);
+  g_assert_cmpuint (pyr_functions_view_get_selected_function (pyr_profile_page_get_functions_view (page)), !=, PYR_ID_NONE);
+
+  /* F9 hides and shows the pane */
+  gtk_widget_activate_action (GTK_WIDGET (page), "page.toggle-details", NULL);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (pane)));
+  gtk_widget_activate_action (GTK_WIDGET (page), "page.toggle-details", NULL);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (pane)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1414,6 +1517,7 @@ main (int    argc,
   g_test_add_func ("/page/time-order", test_time_order);
   g_test_add_func ("/page/frame-menu-focus-hide-copy", test_frame_menu_focus_hide_copy);
   g_test_add_func ("/page/live-mode-keeps-view-state", test_live_mode_keeps_view_state);
+  g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
