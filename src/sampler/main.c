@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pyr-dump.h"
+#include "pyr-listen.h"
 #include "pyr-python.h"
 #include "pyr-record.h"
 #include "pyr-stream-writer.h"
@@ -36,6 +37,8 @@ enum
 };
 
 static volatile sig_atomic_t stop_signal;
+/* --listen: the socket, closed (its file removed) at exit whichever way main returns */
+static struct pyr_listen listener = PYR_LISTEN_INIT;
 
 static const char usage_text[] =
   "Usage: pyrometer-sampler [OPTION...] (--pid PID | -- COMMAND [ARG...])\n"
@@ -49,6 +52,14 @@ static const char usage_text[] =
   "                           samples are random (Poisson) so periodic work is not aliased\n"
   "  -d, --duration SECONDS   stop after this long (default: until stopped or the target ends)\n"
   "  -o, --output FILE|-      write the stream to FILE, or to standard output (-, default)\n"
+  "      --listen unix:PATH | tcp:HOST:PORT\n"
+  "                           serve the stream to one client of this socket instead:\n"
+  "                           print where it listens, wait for a client, then attach or\n"
+  "                           launch; HOST is numeric (127.0.0.1, [::1], 0.0.0.0) or\n"
+  "                           localhost, port 0 picks a free one; a unix socket gets\n"
+  "                           mode 0600 and is removed at exit.  The stream is neither\n"
+  "                           authenticated nor encrypted: listen on 127.0.0.1 and\n"
+  "                           forward it (ssh -L), or on a socket in a shared folder\n"
   "      --dump               print every thread's current stack once, as text, and exit\n"
   "      --idle               keep samples of idle threads, flagged as idle (the default)\n"
   "      --no-idle            drop samples of idle threads (like py-spy without --idle)\n"
@@ -84,7 +95,8 @@ static const char usage_text[] =
   "  5    not a Python process, or its interpreter did not start in time\n"
   "  6    unsupported Python version (the message names it)\n"
   "  7    the target exited before its stacks could be read\n"
-  "  8    the output cannot be written (e.g. its reader went away)\n"
+  "  8    the output cannot be written (e.g. its reader went away), or --listen\n"
+  "       cannot listen there\n"
   "  127  launch mode: the command could not be run\n"
   "\n"
   "PERMISSIONS\n"
@@ -125,9 +137,16 @@ exit_code_for (int code)
 }
 
 static void
+close_listener (void)
+{
+  pyr_listen_close (&listener);
+}
+
+static void
 print_error (const struct pyr_err *err)
 {
   fprintf (stderr, "pyrometer-sampler: %s\n", err->msg);
+  pyr_listen_report_error (&listener, err);   /* a client waiting for a stream learns why */
   if (err->code == -EPERM || err->code == -EACCES)
     {
       int scope = -1;
@@ -270,6 +289,7 @@ main (int    argc,
     { "rate", required_argument, NULL, 'r' },
     { "duration", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
+    { "listen", required_argument, NULL, 'L' },
     { "dump", no_argument, NULL, 'D' },
     { "idle", no_argument, NULL, 'i' },
     { "no-idle", no_argument, NULL, 'I' },
@@ -286,6 +306,8 @@ main (int    argc,
   struct pyr_err err = { 0 };
   static struct pyr_python py;
   const char *output = "-";
+  const char *listen_address = NULL;
+  bool output_given = false;
   double startup_timeout = 10;
   bool dump = false;
   long pid = 0;
@@ -336,9 +358,18 @@ main (int    argc,
           break;
         case 'o':
           output = optarg;
+          output_given = true;
           break;
         case 'D':
           dump = true;
+          break;
+        case 'L':
+          if (pyr_listen_parse (&listener, optarg, &err) < 0)
+            {
+              fprintf (stderr, "pyrometer-sampler: %s\n", err.msg);
+              return EXIT_USAGE;
+            }
+          listen_address = optarg;
           break;
         case 'i':
           ropts.keep_idle = true;
@@ -387,7 +418,31 @@ main (int    argc,
   signal (SIGPIPE, SIG_IGN);     /* a vanished reader is -EPIPE from the writer */
   ropts.stop = &stop_signal;
 
-  if (!dump && strcmp (output, "-") != 0)
+  if (listen_address != NULL && (output_given || dump))
+    {
+      fprintf (stderr, "pyrometer-sampler: --listen sends the stream to a client: it cannot be "
+                       "combined with %s\n", dump ? "--dump" : "--output");
+      return EXIT_USAGE;
+    }
+  if (listen_address != NULL)
+    {
+      atexit (close_listener);
+      if (pyr_listen_open (&listener, &err) < 0)
+        {
+          print_error (&err);
+          return EXIT_OUTPUT;
+        }
+      fprintf (stderr, "pyrometer-sampler: listening on %s\n", listener.where);
+      if ((ret = pyr_listen_accept (&listener, &stop_signal, &err)) < 0)
+        {
+          if (ret == -EINTR)
+            return EXIT_OK;
+          print_error (&err);
+          return EXIT_OUTPUT;
+        }
+      out_fd = listener.client_fd;
+    }
+  else if (!dump && strcmp (output, "-") != 0)
     {
       out_fd = open (output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (out_fd < 0)
@@ -482,8 +537,13 @@ main (int    argc,
     }
 
   {
-    struct pyr_stream_writer *w = pyr_stream_writer_new (out_fd);
+    struct pyr_stream_writer *w;
     struct pyr_record_result res;
+
+    if (listener.client_fd >= 0 && pyr_listen_begin_stream (&listener, &err) < 0)
+      print_error (&err);   /* later clients wait in the queue instead of being refused */
+    w = listener.client_fd >= 0 ? pyr_stream_writer_new_with_func (pyr_listen_write, &listener)
+                                : pyr_stream_writer_new (out_fd);
 
     if (w == NULL)
       {
