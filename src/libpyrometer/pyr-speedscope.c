@@ -217,6 +217,28 @@ unexpected (PyrJsonReader *reader,
   return FALSE;
 }
 
+/* TRUE when a member name comes next; at the object's end or an error, FALSE with token saying which. */
+static gboolean
+next_member (PyrJsonReader *reader,
+             PyrJsonToken  *token)
+{
+  *token = pyr_json_reader_next (reader);
+  return *token == PYR_JSON_TOKEN_MEMBER;
+}
+
+/* A member that may appear once per object; seen says whether it did already. */
+static gboolean
+first_occurrence (PyrJsonReader *reader,
+                  gboolean       seen,
+                  const char    *member)
+{
+  if (!seen)
+    return TRUE;
+  /* Translators: %s is a member name of the JSON file, such as "samples" */
+  pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID, _("\"%s\" appears twice"), member);
+  return FALSE;
+}
+
 static gboolean
 expect (PyrJsonReader *reader,
         PyrJsonToken   want,
@@ -227,6 +249,18 @@ expect (PyrJsonReader *reader,
   if (token == want)
     return TRUE;
   return unexpected (reader, token, what);
+}
+
+static gboolean
+read_number (PyrJsonReader *reader,
+             double        *value,
+             gboolean      *seen)
+{
+  if (!expect (reader, PYR_JSON_TOKEN_NUMBER, _("a number")) ||
+      !pyr_json_reader_get_double (reader, value))
+    return FALSE;
+  *seen = TRUE;
+  return TRUE;
 }
 
 /* A string member value, or NULL for null. */
@@ -265,14 +299,8 @@ parse_frame (Import        *imp,
   guint32 name_sid, file_sid, frame;
   PyrJsonToken token;
 
-  for (;;)
+  while (next_member (reader, &token))
     {
-      token = pyr_json_reader_next (reader);
-      if (token == PYR_JSON_TOKEN_END_OBJECT)
-        break;
-      if (token != PYR_JSON_TOKEN_MEMBER)
-        return FALSE;
-
       if (pyr_json_reader_member_is (reader, "name"))
         {
           if (!read_optional_string (reader, &name))
@@ -304,6 +332,8 @@ parse_frame (Import        *imp,
       else if (!pyr_json_reader_skip_value (reader))   /* "col" and anything newer */
         return FALSE;
     }
+  if (token != PYR_JSON_TOKEN_END_OBJECT)
+    return FALSE;
 
   /* the schema wants a name, but a nameless frame is still a frame of the stacks */
   name_sid = pyr_profile_intern_string (imp->profile, name ? name : _("(unnamed)"), -1);
@@ -324,14 +354,8 @@ parse_shared (Import        *imp,
   if (!expect (reader, PYR_JSON_TOKEN_BEGIN_OBJECT, _("an object")))
     return FALSE;
 
-  for (;;)
+  while (next_member (reader, &token))
     {
-      token = pyr_json_reader_next (reader);
-      if (token == PYR_JSON_TOKEN_END_OBJECT)
-        break;
-      if (token != PYR_JSON_TOKEN_MEMBER)
-        return FALSE;
-
       if (!pyr_json_reader_member_is (reader, "frames"))
         {
           if (!pyr_json_reader_skip_value (reader))
@@ -339,14 +363,8 @@ parse_shared (Import        *imp,
           continue;
         }
 
-      if (imp->have_frames)
-        {
-          pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                     _("\"frames\" appears twice"));
-          return FALSE;
-        }
-
-      if (!expect (reader, PYR_JSON_TOKEN_BEGIN_ARRAY, _("an array of frames")))
+      if (!first_occurrence (reader, imp->have_frames, "frames") ||
+          !expect (reader, PYR_JSON_TOKEN_BEGIN_ARRAY, _("an array of frames")))
         return FALSE;
       for (;;)
         {
@@ -360,6 +378,8 @@ parse_shared (Import        *imp,
         }
       imp->have_frames = TRUE;
     }
+  if (token != PYR_JSON_TOKEN_END_OBJECT)
+    return FALSE;
 
   if (!imp->have_frames)
     {
@@ -683,14 +703,8 @@ parse_events (Import        *imp,
       if (token != PYR_JSON_TOKEN_BEGIN_OBJECT)
         return unexpected (reader, token, _("an event (an object)"));
 
-      for (;;)
+      while (next_member (reader, &token))
         {
-          token = pyr_json_reader_next (reader);
-          if (token == PYR_JSON_TOKEN_END_OBJECT)
-            break;
-          if (token != PYR_JSON_TOKEN_MEMBER)
-            return FALSE;
-
           if (pyr_json_reader_member_is (reader, "type"))
             {
               const char *s;
@@ -733,6 +747,8 @@ parse_events (Import        *imp,
           else if (!pyr_json_reader_skip_value (reader))
             return FALSE;
         }
+      if (token != PYR_JSON_TOKEN_END_OBJECT)
+        return FALSE;
 
       if (type == 0 || !has_frame || !has_at)
         {
@@ -1030,14 +1046,8 @@ parse_profile (Import        *imp,
   PyrJsonToken token;
   gboolean ok = FALSE;
 
-  for (;;)
+  while (next_member (reader, &token))
     {
-      token = pyr_json_reader_next (reader);
-      if (token == PYR_JSON_TOKEN_END_OBJECT)
-        break;
-      if (token != PYR_JSON_TOKEN_MEMBER)
-        goto out;
-
       if (pyr_json_reader_member_is (reader, "type"))
         {
           if (!expect (reader, PYR_JSON_TOKEN_STRING, _("a profile type")))
@@ -1082,54 +1092,34 @@ parse_profile (Import        *imp,
         }
       else if (pyr_json_reader_member_is (reader, "startValue"))
         {
-          if (!expect (reader, PYR_JSON_TOKEN_NUMBER, _("a number")) ||
-              !pyr_json_reader_get_double (reader, &info.start))
+          if (!read_number (reader, &info.start, &info.has_start))
             goto out;
-          info.has_start = TRUE;
         }
       else if (pyr_json_reader_member_is (reader, "endValue"))
         {
-          if (!expect (reader, PYR_JSON_TOKEN_NUMBER, _("a number")) ||
-              !pyr_json_reader_get_double (reader, &info.end))
+          if (!read_number (reader, &info.end, &info.has_end))
             goto out;
-          info.has_end = TRUE;
         }
       else if (pyr_json_reader_member_is (reader, "samples"))
         {
-          if (info.has_samples)
-            {
-              pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                         _("\"samples\" appears twice"));
-              goto out;
-            }
-          if (!parse_samples (imp, reader, &info))
+          if (!first_occurrence (reader, info.has_samples, "samples") || !parse_samples (imp, reader, &info))
             goto out;
         }
       else if (pyr_json_reader_member_is (reader, "weights"))
         {
-          if (info.has_weights)
-            {
-              pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                         _("\"weights\" appears twice"));
-              goto out;
-            }
-          if (!parse_weights (imp, reader, &info))
+          if (!first_occurrence (reader, info.has_weights, "weights") || !parse_weights (imp, reader, &info))
             goto out;
         }
       else if (pyr_json_reader_member_is (reader, "events"))
         {
-          if (info.has_events)
-            {
-              pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                         _("\"events\" appears twice"));
-              goto out;
-            }
-          if (!parse_events (imp, reader, &info))
+          if (!first_occurrence (reader, info.has_events, "events") || !parse_events (imp, reader, &info))
             goto out;
         }
       else if (!pyr_json_reader_skip_value (reader))
         goto out;
     }
+  if (token != PYR_JSON_TOKEN_END_OBJECT)
+    goto out;
 
   ok = finish_profile (imp, reader, &info);
 
@@ -1197,14 +1187,8 @@ import_document (Import        *imp,
   if (token != PYR_JSON_TOKEN_BEGIN_OBJECT)
     return unexpected (reader, token, _("an object (a speedscope file)"));
 
-  for (;;)
+  while (next_member (reader, &token))
     {
-      token = pyr_json_reader_next (reader);
-      if (token == PYR_JSON_TOKEN_END_OBJECT)
-        break;
-      if (token != PYR_JSON_TOKEN_MEMBER)
-        return FALSE;
-
       if (pyr_json_reader_member_is (reader, "$schema"))
         {
           const char *s;
@@ -1222,24 +1206,16 @@ import_document (Import        *imp,
         }
       else if (pyr_json_reader_member_is (reader, "shared"))
         {
-          if (have_shared)
-            {
-              pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                         _("\"shared\" appears twice"));
-              return FALSE;
-            }
+          if (!first_occurrence (reader, have_shared, "shared"))
+            return FALSE;
           if (!parse_shared (imp, reader))
             return FALSE;
           have_shared = TRUE;
         }
       else if (pyr_json_reader_member_is (reader, "profiles"))
         {
-          if (have_profiles)
-            {
-              pyr_json_reader_set_error (reader, PYR_IMPORT_ERROR_INVALID,
-                                         _("\"profiles\" appears twice"));
-              return FALSE;
-            }
+          if (!first_occurrence (reader, have_profiles, "profiles"))
+            return FALSE;
           have_profiles = TRUE;
           /* py-spy writes the profiles before the frames they use: come back for them */
           if (!imp->have_frames)
@@ -1274,6 +1250,8 @@ import_document (Import        *imp,
       else if (!pyr_json_reader_skip_value (reader))
         return FALSE;
     }
+  if (token != PYR_JSON_TOKEN_END_OBJECT)
+    return FALSE;
 
   token = pyr_json_reader_next (reader);
   if (token != PYR_JSON_TOKEN_EOF)

@@ -462,6 +462,20 @@ test_errors (void)
       PYR_IMPORT_ERROR_INVALID, "\"shared\" appears twice" },
     { "{" SCHEMA ",\"profiles\":[],\"shared\":{\"frames\":[]},\"profiles\":[]}",
       PYR_IMPORT_ERROR_INVALID, "\"profiles\" appears twice" },
+    { "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}],\"frames\":[]},\"profiles\":[]}",
+      PYR_IMPORT_ERROR_INVALID, "\"frames\" appears twice" },
+    { "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":[{\"type\":\"sampled\","
+      "\"unit\":\"none\",\"samples\":[[0]],\"weights\":[1],\"samples\":[[0]]}]}",
+      PYR_IMPORT_ERROR_INVALID, "\"samples\" appears twice" },
+    { "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":[{\"type\":\"sampled\","
+      "\"unit\":\"none\",\"samples\":[[0]],\"weights\":[1],\"weights\":[1]}]}",
+      PYR_IMPORT_ERROR_INVALID, "\"weights\" appears twice" },
+    { "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":[{\"type\":\"evented\","
+      "\"unit\":\"none\",\"events\":[],\"events\":[]}]}",
+      PYR_IMPORT_ERROR_INVALID, "\"events\" appears twice" },
+    { "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":[{\"type\":\"sampled\","
+      "\"unit\":\"none\",\"samples\":[[0]],\"weights\":[1],\"startValue\":\"x\"}]}",
+      PYR_IMPORT_ERROR_INVALID, "expected a number, found a string" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
