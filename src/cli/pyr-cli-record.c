@@ -205,6 +205,7 @@ pyr_cli_record (int    argc,
   double rate = 100, duration = 0;
   gint64 pid = 0;
   g_autofree char *output = NULL;
+  g_autofree char *connect = NULL;
   gboolean idle = FALSE, gil = FALSE, subprocesses = FALSE, native = FALSE, blocking = FALSE;
   gboolean privileged = FALSE;
   const GOptionEntry entries[] = {
@@ -215,6 +216,10 @@ pyr_cli_record (int    argc,
          "extension (default: pyrometer-DATE-TIME.pyrometer)"),
       N_("FILE") },
     { "pid", 'p', 0, G_OPTION_ARG_INT64, &pid, N_("Record the running process PID"), N_("PID") },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
+      N_("Record from a sampler started elsewhere with --listen (in a container, on a server): "
+         "unix:PATH or tcp:HOST:PORT"),
+      N_("ADDRESS") },
     { "idle", 0, 0, G_OPTION_ARG_NONE, &idle, N_("Keep samples of idle (sleeping, waiting) threads"), NULL },
     { "gil", 0, 0, G_OPTION_ARG_NONE, &gil, N_("Only the thread holding the GIL"), NULL },
     { "subprocesses", 0, 0, G_OPTION_ARG_NONE, &subprocesses, N_("Follow child processes"), NULL },
@@ -250,7 +255,7 @@ pyr_cli_record (int    argc,
   parse_argc = (int) options->len - 1;
   parse_argv = (char **) options->pdata;
 
-  context = g_option_context_new (_("(-p PID | -- COMMAND [ARG…]) — record a Python program’s stacks"));
+  context = g_option_context_new (_("(-p PID | --connect ADDRESS | -- COMMAND [ARG…]) — record a Python program’s stacks"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context,
@@ -267,9 +272,14 @@ pyr_cli_record (int    argc,
       fprintf (stderr, _("pyrometer-cli record: unexpected “%s”; put the command after “--”\n"), parse_argv[1]);
       return 2;
     }
-  if ((pid > 0) == (command != NULL && command[0] != NULL))
+  if ((pid > 0) + (command != NULL && command[0] != NULL) + (connect != NULL) != 1)
     {
-      fprintf (stderr, _("pyrometer-cli record: give either -p PID or -- COMMAND\n"));
+      fprintf (stderr, _("pyrometer-cli record: give one of -p PID, --connect ADDRESS or -- COMMAND\n"));
+      return 2;
+    }
+  if (connect != NULL && !pyr_recorder_check_connect_address (connect, &error))
+    {
+      pyr_cli_print_error ("record", error);
       return 2;
     }
   if (output == NULL)
@@ -283,7 +293,9 @@ pyr_cli_record (int    argc,
     }
 
   recorder = pyr_recorder_new ();
-  if (pid > 0)
+  if (connect != NULL)
+    pyr_recorder_set_connect_address (recorder, connect);
+  else if (pid > 0)
     pyr_recorder_set_pid (recorder, pid);
   else
     pyr_recorder_set_command (recorder, (const char * const *) command);
@@ -305,7 +317,7 @@ pyr_cli_record (int    argc,
   run.loop = g_main_loop_new (NULL, FALSE);
   run.recorder = recorder;
   run.line = g_string_new (NULL);
-  run.show_progress = pid > 0 && isatty (STDERR_FILENO);
+  run.show_progress = (pid > 0 || connect != NULL) && isatty (STDERR_FILENO);
   g_signal_connect (recorder, "output", G_CALLBACK (on_output), &run);
   g_signal_connect (recorder, "updated", G_CALLBACK (on_updated), &run);
 
@@ -331,7 +343,8 @@ pyr_cli_record (int    argc,
   if (run.error != NULL)
     {
       pyr_cli_print_error ("record", run.error);
-      if (g_error_matches (run.error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED) && !privileged)
+      if (g_error_matches (run.error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED) && !privileged &&
+          connect == NULL)
         fprintf (stderr, _("Try: pyrometer-cli record --privileged -p %lld\n"), (long long) pid);
       status = 1;
     }

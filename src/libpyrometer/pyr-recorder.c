@@ -20,6 +20,7 @@
 #define READ_CHUNK           (64 * 1024)
 #define STDERR_KEEP          (256 * 1024)
 #define DRAIN_GRACE_MS       2000     /* after the sampler exits, for pipes a child may hold */
+#define CONNECT_TIMEOUT_S    15       /* a host that does not answer at all */
 
 struct _PyrRecorder
 {
@@ -41,6 +42,7 @@ struct _PyrRecorder
   guint                privileged : 1;
   guint                inherit_stdin : 1;
   GFile               *output_file;
+  char                *connect_address;  /* connect to a listening sampler instead */
 
   /* running */
   PyrRecorderState     state;
@@ -56,6 +58,9 @@ struct _PyrRecorder
   guint                update_source;
   guint                stop_source;
   guint                drain_source;
+  guint                duration_source;  /* connect mode: the recorder keeps the time */
+  GSocketConnectable  *connectable;      /* connect mode, for the reader thread */
+  GCancellable        *connect_cancellable;
   gint64               start_time;
   gint64               end_time;
   gboolean             stop_requested;
@@ -72,6 +77,7 @@ struct _PyrRecorder
   PyrRecorderDecoderState shared;
   GError              *thread_error;     /* the stream is garbage */
   GError              *file_error;       /* the recording file cannot be written */
+  GError              *connect_error;    /* connect mode: no connection */
 
   /* main thread's copy, as of the last update */
   PyrRecorderDecoderState seen;
@@ -102,6 +108,7 @@ enum
   PROP_BLOCKING,
   PROP_PRIVILEGED,
   PROP_OUTPUT_FILE,
+  PROP_CONNECT_ADDRESS,
   PROP_PROFILE,
   PROP_STATE,
   PROP_N_SAMPLES,
@@ -202,6 +209,60 @@ publish (PyrRecorder        *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Connect mode, in the reader thread: a slow or silent host must not block the main thread. */
+static gboolean
+connect_to_sampler (PyrRecorder *self)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *reason;
+  GError *connect_error;
+  int fd;
+
+  g_socket_client_set_timeout (client, CONNECT_TIMEOUT_S);
+  connection = g_socket_client_connect (client, self->connectable, self->connect_cancellable, &error);
+  if (connection != NULL)
+    {
+      /* our own descriptor: the loop below reads and closes it like the sampler's pipe */
+      fd = fcntl (g_socket_get_fd (g_socket_connection_get_socket (connection)), F_DUPFD_CLOEXEC, 0);
+      if (fd >= 0)
+        {
+          self->stream_fd = fd;
+          return TRUE;
+        }
+      g_set_error_literal (&error, G_IO_ERROR, g_io_error_from_errno (errno), g_strerror (errno));
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;   /* stopped while connecting: nothing recorded, nothing wrong */
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    connect_error = g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_PERMISSION_DENIED,
+                                 _("Could not connect to %s: permission denied. The sampler’s "
+                                   "socket can be used only by the user who started it: connect "
+                                   "as that user, or use a TCP address."),
+                                 self->connect_address);
+  else
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        reason = _("Connection refused");
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        reason = _("No such socket");
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        reason = _("No answer");
+      else
+        reason = error->message;
+      connect_error = g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_FAILED,
+                                   _("Could not connect to %s: %s. Is pyrometer-sampler --listen "
+                                     "running there?"),
+                                   self->connect_address, reason);
+    }
+  g_mutex_lock (&self->lock);
+  self->connect_error = connect_error;
+  g_mutex_unlock (&self->lock);
+  return FALSE;
+}
+
 static gpointer
 reader_thread (gpointer data)
 {
@@ -211,6 +272,15 @@ reader_thread (gpointer data)
   g_autoptr(GError) file_error = NULL;
   g_autofree char *buf = g_malloc (READ_CHUNK);
   gboolean decoding = TRUE;
+
+  if (self->connectable != NULL && !connect_to_sampler (self))
+    {
+      close_fd (&self->file_fd);
+      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, on_thread_done,
+                                  g_object_ref (self), g_object_unref);
+      g_object_unref (self);
+      return NULL;
+    }
 
   for (;;)
     {
@@ -389,6 +459,15 @@ end_error (PyrRecorder *self)
     }
   g_mutex_unlock (&self->lock);
 
+  g_mutex_lock (&self->lock);
+  if (self->connect_error != NULL)
+    {
+      GError *e = g_error_copy (self->connect_error);
+      g_mutex_unlock (&self->lock);
+      return e;
+    }
+  g_mutex_unlock (&self->lock);
+
   if (self->seen.have_end)
     {
       if (self->seen.end_reason == PYR_STREAM_END_ERROR)
@@ -397,6 +476,22 @@ end_error (PyrRecorder *self)
                               "then are kept."),
                             self->end_message != NULL ? self->end_message : _("no details"));
       return NULL;
+    }
+
+  if (self->connect_address != NULL)
+    {
+      if (self->stop_requested)
+        return NULL;
+      if (self->seen.n_bytes == 0)
+        return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_SAMPLER_CRASHED,
+                            _("The sampler at %s closed the connection without sending anything. "
+                              "Is it pyrometer-sampler --listen?"),
+                            self->connect_address);
+      return g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_SAMPLER_CRASHED,
+                          _("The connection to the sampler at %s ended before the recording did: "
+                            "the sampler was killed or the network failed. The samples received "
+                            "until then are kept."),
+                          self->connect_address);
     }
 
   text = g_strndup (self->stderr_text->str, self->stderr_text->len);
@@ -426,6 +521,7 @@ maybe_finish (PyrRecorder *self)
   g_clear_handle_id (&self->update_source, g_source_remove);
   g_clear_handle_id (&self->stop_source, g_source_remove);
   g_clear_handle_id (&self->drain_source, g_source_remove);
+  g_clear_handle_id (&self->duration_source, g_source_remove);
   if (self->thread != NULL)
     g_clear_pointer (&self->thread, g_thread_join);
   g_clear_object (&self->subprocess);
@@ -565,6 +661,108 @@ pyr_recorder_build_argv (PyrRecorder  *self,
                                  error);
 }
 
+static gboolean
+open_output_file (PyrRecorder  *self,
+                  GError      **error)
+{
+  g_autofree char *path = NULL;
+
+  if (self->output_file == NULL)
+    return TRUE;
+  path = g_file_get_path (self->output_file);
+  self->file_fd = path != NULL ? g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+  if (self->file_fd < 0)
+    {
+      int saved = path != NULL ? errno : EINVAL;
+      g_autofree char *name = g_file_get_parse_name (self->output_file);
+
+      g_set_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_OUTPUT,
+                   _("Cannot create the recording “%s”: %s."), name, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GSocketConnectable *
+parse_connect_address (const char  *address,
+                       GError     **error)
+{
+  GSocketConnectable *connectable = NULL;
+
+  if (g_str_has_prefix (address, "unix:") && address[5] != '\0')
+    connectable = G_SOCKET_CONNECTABLE (g_unix_socket_address_new (address + 5));
+  else if (g_str_has_prefix (address, "tcp:"))
+    {
+      connectable = g_network_address_parse (address + 4, 0, NULL);
+      if (connectable != NULL && g_network_address_get_port (G_NETWORK_ADDRESS (connectable)) == 0)
+        g_clear_object (&connectable);
+    }
+  if (connectable == NULL)
+    g_set_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_USAGE,
+                 _("“%s” is not a sampler address. Give unix:PATH or tcp:HOST:PORT, e.g. "
+                   "tcp:127.0.0.1:40123 or unix:/tmp/pyrometer.sock."),
+                 address);
+  return connectable;
+}
+
+gboolean
+pyr_recorder_check_connect_address (const char  *address,
+                                    GError     **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  connectable = parse_connect_address (address, error);
+  return connectable != NULL;
+}
+
+static gboolean
+on_duration_over (gpointer data)
+{
+  PyrRecorder *self = data;
+
+  self->duration_source = 0;
+  pyr_recorder_stop (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+start_connected (PyrRecorder  *self,
+                 GError      **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+
+  if (!(connectable = parse_connect_address (self->connect_address, error)))
+    return FALSE;
+  if (!open_output_file (self, error))
+    return FALSE;
+  if (!g_unix_open_pipe (self->wake_fds, FD_CLOEXEC, error) ||
+      !g_unix_set_fd_nonblocking (self->wake_fds[1], TRUE, error))
+    {
+      close_fd (&self->file_fd);
+      return FALSE;
+    }
+
+  self->connectable = g_steal_pointer (&connectable);
+  self->connect_cancellable = g_cancellable_new ();
+  /* no process of ours, no stderr: the stream is all there is */
+  self->process_done = TRUE;
+  self->stderr_done = TRUE;
+  self->context = g_main_context_ref_thread_default ();
+  self->cancellable = g_cancellable_new ();
+  self->start_time = g_get_monotonic_time ();
+  set_state (self, PYR_RECORDER_STATE_RECORDING);
+
+  self->thread = g_thread_new ("pyr-recorder", reader_thread, g_object_ref (self));
+  self->update_source = g_timeout_add_full (G_PRIORITY_DEFAULT, UPDATE_INTERVAL_MS, on_update_tick,
+                                            g_object_ref (self), g_object_unref);
+  if (self->duration > 0)
+    self->duration_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (self->duration * 1000),
+                                                on_duration_over, g_object_ref (self), g_object_unref);
+  return TRUE;
+}
+
 gboolean
 pyr_recorder_start (PyrRecorder  *self,
                     GError      **error)
@@ -578,24 +776,13 @@ pyr_recorder_start (PyrRecorder  *self,
   g_return_val_if_fail (PYR_IS_RECORDER (self), FALSE);
   g_return_val_if_fail (self->state == PYR_RECORDER_STATE_READY, FALSE);
 
+  if (self->connect_address != NULL)
+    return start_connected (self, error);
   if (!(argv = pyr_recorder_build_argv (self, error)))
     return FALSE;
 
-  if (self->output_file != NULL)
-    {
-      g_autofree char *path = g_file_get_path (self->output_file);
-
-      self->file_fd = path != NULL ? g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-      if (self->file_fd < 0)
-        {
-          int saved = path != NULL ? errno : EINVAL;
-          g_autofree char *name = g_file_get_parse_name (self->output_file);
-
-          g_set_error (error, PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_OUTPUT,
-                       _("Cannot create the recording “%s”: %s."), name, g_strerror (saved));
-          return FALSE;
-        }
-    }
+  if (!open_output_file (self, error))
+    return FALSE;
 
   if (!g_unix_open_pipe (stream_pipe, FD_CLOEXEC, error) ||
       !g_unix_open_pipe (self->wake_fds, FD_CLOEXEC, error) ||
@@ -681,6 +868,12 @@ pyr_recorder_stop (PyrRecorder *self)
     return;
   self->stop_requested = TRUE;
   set_state (self, PYR_RECORDER_STATE_STOPPING);
+  if (self->connect_address != NULL)
+    {
+      g_cancellable_cancel (self->connect_cancellable);
+      wake_reader (self, TRUE);
+      return;
+    }
   if (self->process_done)
     return;
 
@@ -878,6 +1071,29 @@ pyr_recorder_get_output_file (PyrRecorder *self)
   return self->output_file;
 }
 
+void
+pyr_recorder_set_connect_address (PyrRecorder *self,
+                                  const char  *address)
+{
+  g_return_if_fail (PYR_IS_RECORDER (self));
+  g_return_if_fail (self->state == PYR_RECORDER_STATE_READY);
+
+  if (address != NULL && *address == '\0')
+    address = NULL;
+  if (g_strcmp0 (self->connect_address, address) == 0)
+    return;
+  g_free (self->connect_address);
+  self->connect_address = g_strdup (address);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECT_ADDRESS]);
+}
+
+const char *
+pyr_recorder_get_connect_address (PyrRecorder *self)
+{
+  g_return_val_if_fail (PYR_IS_RECORDER (self), NULL);
+  return self->connect_address;
+}
+
 PyrProfile *
 pyr_recorder_get_profile (PyrRecorder *self)
 {
@@ -992,6 +1208,8 @@ pyr_recorder_dispose (GObject *object)
   g_clear_object (&self->output_file);
   g_clear_object (&self->profile);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->connectable);
+  g_clear_object (&self->connect_cancellable);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pyr_recorder_parent_class)->dispose (object);
@@ -1005,10 +1223,12 @@ pyr_recorder_finalize (GObject *object)
   g_strfreev (self->command);
   g_strfreev (self->environment);
   g_free (self->working_directory);
+  g_free (self->connect_address);
   g_free (self->shared.end_message);
   g_free (self->end_message);
   g_clear_error (&self->thread_error);
   g_clear_error (&self->file_error);
+  g_clear_error (&self->connect_error);
   g_clear_error (&self->error);
   g_string_free (self->stderr_text, TRUE);
   if (self->stream_fd >= 0)
@@ -1044,6 +1264,7 @@ pyr_recorder_get_property (GObject    *object,
     case PROP_BLOCKING: g_value_set_boolean (value, self->blocking); break;
     case PROP_PRIVILEGED: g_value_set_boolean (value, self->privileged); break;
     case PROP_OUTPUT_FILE: g_value_set_object (value, self->output_file); break;
+    case PROP_CONNECT_ADDRESS: g_value_set_string (value, self->connect_address); break;
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_N_SAMPLES: g_value_set_uint (value, pyr_recorder_get_n_samples (self)); break;
@@ -1075,6 +1296,7 @@ pyr_recorder_set_property (GObject      *object,
     case PROP_BLOCKING: pyr_recorder_set_blocking (self, g_value_get_boolean (value)); break;
     case PROP_PRIVILEGED: pyr_recorder_set_privileged (self, g_value_get_boolean (value)); break;
     case PROP_OUTPUT_FILE: pyr_recorder_set_output_file (self, g_value_get_object (value)); break;
+    case PROP_CONNECT_ADDRESS: pyr_recorder_set_connect_address (self, g_value_get_string (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1102,6 +1324,7 @@ pyr_recorder_class_init (PyrRecorderClass *klass)
   properties[PROP_BLOCKING] = g_param_spec_boolean ("blocking", NULL, NULL, FALSE, rw);
   properties[PROP_PRIVILEGED] = g_param_spec_boolean ("privileged", NULL, NULL, FALSE, rw);
   properties[PROP_OUTPUT_FILE] = g_param_spec_object ("output-file", NULL, NULL, G_TYPE_FILE, rw);
+  properties[PROP_CONNECT_ADDRESS] = g_param_spec_string ("connect-address", NULL, NULL, NULL, rw);
   properties[PROP_PROFILE] = g_param_spec_object ("profile", NULL, NULL, PYR_TYPE_PROFILE, ro);
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, PYR_TYPE_RECORDER_STATE,
                                               PYR_RECORDER_STATE_READY, ro);

@@ -8,7 +8,8 @@ G_BEGIN_DECLS
 
 /*
  * PyrRecorder: runs pyrometer-sampler (directly, through pkexec, or on the host through
- * flatpak-spawn when inside a Flatpak) and records what it streams.
+ * flatpak-spawn when inside a Flatpak), or connects to one serving its stream on a socket
+ * (pyr_recorder_set_connect_address()), and records what it streams.
  *
  * Set what to record (properties "pid" or "command", and the options), then
  * pyr_recorder_start(). A reader thread takes the stream as it arrives: it appends the raw
@@ -83,6 +84,24 @@ void                pyr_recorder_set_output_file      (PyrRecorder         *self
 GFile              *pyr_recorder_get_output_file      (PyrRecorder         *self);
 void                pyr_recorder_set_stop_timeout     (PyrRecorder         *self,
                                                        double               seconds);
+
+/*
+ * Instead of starting a sampler, connect to one already running with `--listen` (in a
+ * container, on a server): "unix:PATH" or "tcp:HOST:PORT" (HOST a name, an IPv4 address or an
+ * IPv6 one in brackets). pyr_recorder_start() then connects from the reader thread and reads
+ * the stream the same way (same output file, same profile, same ::updated); the sampler's
+ * options (pid, command, rate...) are the remote sampler's own and ignored here, except the
+ * duration, after which the recorder stops. pyr_recorder_stop() closes the connection, which
+ * the sampler takes as its reader going away. A failed connection ends the recording
+ * (FAILED) with an error saying what to check. NULL: start a sampler (the default).
+ */
+void                pyr_recorder_set_connect_address  (PyrRecorder         *self,
+                                                       const char          *address);
+const char         *pyr_recorder_get_connect_address  (PyrRecorder         *self);
+/* Whether address is one pyr_recorder_set_connect_address() takes; the error says how to
+ * write one (PYR_RECORDER_ERROR_USAGE). No network access. */
+gboolean            pyr_recorder_check_connect_address (const char         *address,
+                                                        GError            **error);
 
 /* The sampler's command line as it will be run (for display and tests); free with g_strfreev. */
 char              **pyr_recorder_build_argv           (PyrRecorder         *self,
