@@ -31,6 +31,9 @@ struct _PyrFlameGraph
   double               view_x;         /* the part of the zoomed frame in view (Ctrl+scroll) */
   double               view_width;
   double               pointer_x;
+  double               drag_x;         /* the drag's offset at its last update */
+  double               drag_y;
+  gboolean             dragging;       /* moved past the threshold: not a click */
   double               pinch_scale;
 
   guint8              *search_match;   /* per node, NULL without a search */
@@ -40,10 +43,12 @@ struct _PyrFlameGraph
   double               matched_fraction;
   GHashTable          *highlighted;    /* frame ids */
 
-  struct _Rgb         *colours;        /* per frame, the root's last */
+  PyrFlameColorMode    color_mode;
+  PyrRgb              *colours;        /* per frame, the root's last */
   guint                n_colours;
   PyrFlameTree        *colours_tree;   /* not a reference: compared only */
   gboolean             colours_dark;
+  PyrFlameColorMode    colours_mode;
   GHashTable          *labels;         /* guint64 key → PangoLayout */
   PyrFlameTree        *labels_tree;    /* not a reference: compared only */
   PangoFontDescription *label_font;
@@ -65,6 +70,7 @@ enum {
   PROP_MATCHED_FRACTION,
   PROP_SEARCH_ACTIVE,
   PROP_LAYOUT_PENDING,
+  PROP_COLOR_MODE,
   N_PROPS,
   /* GtkScrollable */
   PROP_HADJUSTMENT = N_PROPS,
@@ -93,59 +99,7 @@ pyr_flame_graph_new (void)
 
 /* ---- colours ---- */
 
-typedef struct _Rgb { double r, g, b; } Rgb;
-
-/* Warm and earthy hues, distinct neighbours; a module keeps its hue in every profile. */
-static const double palette_hues[] = {
-  8, 28, 45, 60, 90, 150, 175, 195, 215, 260, 290, 330,
-};
-
-static guint32
-fnv1a (const char *s)
-{
-  guint32 h = 2166136261u;
-
-  for (; *s; s++)
-    {
-      h ^= (guint8) *s;
-      h *= 16777619u;
-    }
-  return h;
-}
-
-static Rgb
-hsl (double h,
-     double s,
-     double l)
-{
-  double c = (1 - fabs (2 * l - 1)) * s;
-  double hp = fmod (h, 360) / 60;
-  double x = c * (1 - fabs (fmod (hp, 2) - 1));
-  double m = l - c / 2;
-  Rgb rgb = { 0, 0, 0 };
-
-  if (hp < 1) rgb = (Rgb) { c, x, 0 };
-  else if (hp < 2) rgb = (Rgb) { x, c, 0 };
-  else if (hp < 3) rgb = (Rgb) { 0, c, x };
-  else if (hp < 4) rgb = (Rgb) { 0, x, c };
-  else if (hp < 5) rgb = (Rgb) { x, 0, c };
-  else rgb = (Rgb) { c, 0, x };
-  return (Rgb) { rgb.r + m, rgb.g + m, rgb.b + m };
-}
-
-static Rgb
-module_colour (const char *module,
-               gboolean    dark)
-{
-  guint32 h = fnv1a (module);
-  double hue = palette_hues[h % G_N_ELEMENTS (palette_hues)];
-  /* a little variation inside a hue keeps neighbouring modules of one hue apart */
-  double shade = ((h >> 8) % 5) / 4.0;
-
-  if (dark)
-    return hsl (hue, 0.45, 0.30 + 0.08 * shade);
-  return hsl (hue, 0.70, 0.68 + 0.08 * shade);
-}
+typedef PyrRgb Rgb;
 
 static gboolean
 is_dark (void)
@@ -247,38 +201,17 @@ frame_colours (PyrFlameGraph *self,
                gboolean       dark)
 {
   PyrFlameTree *tree = self->layout->tree;
-  guint n_nodes = pyr_flame_tree_get_n_nodes (tree);
-  PyrProfile *profile = pyr_flame_tree_get_profile (tree);
-  guint n_frames = pyr_profile_get_n_frames (profile);
+  guint n_frames = pyr_profile_get_n_frames (pyr_flame_tree_get_profile (tree));
 
   if (self->colours != NULL && self->colours_tree == tree && self->colours_dark == dark &&
-      self->n_colours >= n_frames)
+      self->colours_mode == self->color_mode && self->n_colours >= n_frames)
     return self->colours;
 
   g_free (self->colours);
-  self->colours = g_new0 (Rgb, n_frames + 1);
-  self->n_colours = n_frames;
+  self->colours = pyr_flame_colors_compute (tree, self->color_mode, dark, &self->n_colours);
   self->colours_tree = tree;
   self->colours_dark = dark;
-
-  {
-    g_autofree guint8 *done = g_new0 (guint8, n_frames + 1);
-
-    /* the module comes from a node's frame; any node of the frame will do */
-    for (guint32 node = 1; node < n_nodes; node++)
-      {
-        guint32 frame = pyr_flame_tree_get_frame (tree, node);
-        g_autofree char *module = NULL;
-
-        if (frame >= n_frames || done[frame])
-          continue;
-        done[frame] = 1;
-        module = pyr_flame_tree_dup_module (tree, node);
-        self->colours[frame] = module_colour (module, dark);
-      }
-  }
-  /* the last slot is the root's */
-  self->colours[n_frames] = dark ? (Rgb) { 0.45, 0.45, 0.48 } : (Rgb) { 0.82, 0.82, 0.84 };
+  self->colours_mode = self->color_mode;
   return self->colours;
 }
 
@@ -941,6 +874,51 @@ pyr_flame_graph_set_orientation (PyrFlameGraph       *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORIENTATION]);
 }
 
+void
+pyr_flame_graph_set_color_mode (PyrFlameGraph     *self,
+                                PyrFlameColorMode  mode)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  if (self->color_mode == mode)
+    return;
+  self->color_mode = mode;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR_MODE]);
+}
+
+PyrFlameColorMode
+pyr_flame_graph_get_color_mode (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_FLAME_COLOR_MODULE);
+  return self->color_mode;
+}
+
+GPtrArray *
+pyr_flame_graph_dup_legend (PyrFlameGraph *self,
+                            guint          max_entries)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), NULL);
+
+  if (self->tree == NULL)
+    return g_ptr_array_new ();
+  return pyr_flame_colors_legend (self->tree, self->color_mode, is_dark (), max_entries);
+}
+
+PyrRgb
+pyr_flame_graph_get_frame_colour (PyrFlameGraph *self,
+                                  guint32        node)
+{
+  PyrRgb none = { 0, 0, 0 };
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), none);
+
+  if (self->layout == NULL || node >= pyr_flame_tree_get_n_nodes (self->layout->tree))
+    return none;
+  frame_colours (self, is_dark ());
+  return self->colours[node == 0 ? self->n_colours : MIN (pyr_flame_tree_get_frame (self->layout->tree, node), self->n_colours)];
+}
+
 PyrFlameOrientation
 pyr_flame_graph_get_orientation (PyrFlameGraph *self)
 {
@@ -1316,6 +1294,13 @@ pyr_flame_graph_pan_view (PyrFlameGraph *self,
 }
 
 double
+pyr_flame_graph_get_view_x (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), 0);
+  return self->view_x;
+}
+
+double
 pyr_flame_graph_get_view_width (PyrFlameGraph *self)
 {
   g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), 1);
@@ -1459,10 +1444,69 @@ on_click_released (GtkGestureClick *gesture,
   guint32 node = pyr_flame_graph_get_node_at (self, x, y);
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (node == PYR_ID_NONE)
+  /* a drag that pans is not a click */
+  if (node == PYR_ID_NONE || self->dragging)
     return;
   pyr_flame_graph_set_selected_node (self, node);
   pyr_flame_graph_zoom_to (self, node);
+}
+
+/* ---- drag to pan ---- */
+
+#define DRAG_THRESHOLD 6.0
+
+static void
+on_drag_begin (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               PyrFlameGraph  *self)
+{
+  self->dragging = FALSE;
+  self->drag_x = 0;
+  self->drag_y = 0;
+}
+
+void
+pyr_flame_graph_drag_by (PyrFlameGraph *self,
+                         double         dx,
+                         double         dy)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+
+  /* the content follows the pointer: dragging left shows what is to the right */
+  if (dx != 0)
+    pyr_flame_graph_pan_view (self, -dx);
+  if (dy != 0 && self->vadjustment != NULL)
+    gtk_adjustment_set_value (self->vadjustment, gtk_adjustment_get_value (self->vadjustment) - dy);
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture,
+                double          offset_x,
+                double          offset_y,
+                PyrFlameGraph  *self)
+{
+  if (!self->dragging)
+    {
+      if (hypot (offset_x, offset_y) < DRAG_THRESHOLD)
+        return;
+      self->dragging = TRUE;
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+      gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
+    }
+  pyr_flame_graph_drag_by (self, offset_x - self->drag_x, offset_y - self->drag_y);
+  self->drag_x = offset_x;
+  self->drag_y = offset_y;
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture,
+             double          offset_x,
+             double          offset_y,
+             PyrFlameGraph  *self)
+{
+  if (self->dragging)
+    gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
 }
 
 typedef enum { MOVE_PARENT, MOVE_CHILD, MOVE_PREV, MOVE_NEXT } Move;
@@ -1753,6 +1797,9 @@ pyr_flame_graph_get_property (GObject    *object,
     case PROP_LAYOUT_PENDING:
       g_value_set_boolean (value, self->layout_pending);
       break;
+    case PROP_COLOR_MODE:
+      g_value_set_enum (value, self->color_mode);
+      break;
     case PROP_HADJUSTMENT:
       g_value_set_object (value, self->hadjustment);
       break;
@@ -1853,6 +1900,9 @@ pyr_flame_graph_class_init (PyrFlameGraphClass *klass)
   properties[PROP_LAYOUT_PENDING] =
     g_param_spec_boolean ("layout-pending", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COLOR_MODE] =
+    g_param_spec_enum ("color-mode", NULL, NULL, PYR_TYPE_FLAME_COLOR_MODE, PYR_FLAME_COLOR_MODULE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
@@ -1910,6 +1960,18 @@ pyr_flame_graph_init (PyrFlameGraph *self)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  {
+    GtkGesture *drag = gtk_gesture_drag_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+    g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+    g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+    g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+    /* clicks and drags share the button: the click decides once the button is up */
+    gtk_gesture_group (click, drag);
+  }
 
   {
     GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES |

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "pyr-flame-colors.h"
 #include "pyr-flame-layout.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,16 @@ void                 pyr_flame_graph_set_orientation     (PyrFlameGraph        *
                                                           PyrFlameOrientation   orientation);
 PyrFlameOrientation  pyr_flame_graph_get_orientation     (PyrFlameGraph        *self);
 
+void                 pyr_flame_graph_set_color_mode      (PyrFlameGraph        *self,
+                                                          PyrFlameColorMode     mode);
+PyrFlameColorMode    pyr_flame_graph_get_color_mode      (PyrFlameGraph        *self);
+/* What the colours mean for the current tree and style: see pyr_flame_colors_legend(). */
+GPtrArray           *pyr_flame_graph_dup_legend          (PyrFlameGraph        *self,
+                                                          guint                 max_entries);
+/* The fill of a laid-out node (before dimming), for tests. */
+PyrRgb               pyr_flame_graph_get_frame_colour    (PyrFlameGraph        *self,
+                                                          guint32               node);
+
 /* Zoom: the node shown full width; 0 (the root) when not zoomed. */
 guint32              pyr_flame_graph_get_zoom_node       (PyrFlameGraph        *self);
 void                 pyr_flame_graph_zoom_to             (PyrFlameGraph        *self,
@@ -51,6 +62,12 @@ void                 pyr_flame_graph_zoom_view           (PyrFlameGraph        *
 void                 pyr_flame_graph_pan_view            (PyrFlameGraph        *self,
                                                           double                pixels);
 double               pyr_flame_graph_get_view_width      (PyrFlameGraph        *self);  /* 1: all of it */
+double               pyr_flame_graph_get_view_x          (PyrFlameGraph        *self);
+/* What a drag with the primary button does (a click that does not move still zooms):
+ * the content follows the pointer, sideways in a zoomed view, up and down always. */
+void                 pyr_flame_graph_drag_by             (PyrFlameGraph        *self,
+                                                          double                dx,
+                                                          double                dy);
 
 /* The frame under the keyboard cursor; PYR_ID_NONE when none. */
 guint32              pyr_flame_graph_get_selected_node   (PyrFlameGraph        *self);

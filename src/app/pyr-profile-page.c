@@ -81,6 +81,8 @@ struct _PyrProfilePage
   PyrFunctionsView    *functions_view;
   PyrDetailsPane      *details_pane;
   GtkToggleButton     *details_toggle;
+  GtkBox              *legend_box;
+  GSettings           *settings;      /* NULL when the schema is not installed (running from a build) */
 
   GFile               *file;
   char                *title;
@@ -113,6 +115,8 @@ enum {
   PROP_LOADING,
   PROP_PROGRESS,
   PROP_LIVE,
+  PROP_COLOR_BY,
+  PROP_MERGE_RECURSION,
   N_PROPS
 };
 
@@ -921,9 +925,13 @@ action_toggle_details (GtkWidget  *widget,
 static void
 on_flame_toggled (PyrProfilePage *self)
 {
-  pyr_flame_graph_set_orientation (self->flame_graph,
-                                   gtk_toggle_button_get_active (self->flame_toggle)
-                                   ? PYR_FLAME_ORIENTATION_FLAME : PYR_FLAME_ORIENTATION_ICICLE);
+  PyrFlameOrientation orientation = gtk_toggle_button_get_active (self->flame_toggle)
+                                    ? PYR_FLAME_ORIENTATION_FLAME : PYR_FLAME_ORIENTATION_ICICLE;
+
+  pyr_flame_graph_set_orientation (self->flame_graph, orientation);
+  /* the person's choice holds for the next profile too */
+  if (self->settings != NULL && g_settings_get_enum (self->settings, "flame-orientation") != (int) orientation)
+    g_settings_set_enum (self->settings, "flame-orientation", orientation);
 }
 
 /* ---- merged or time order ---- */
@@ -991,7 +999,13 @@ action_filter (GtkWidget  *widget,
   guint32 frame = selected_frame (self);
 
   if (g_str_equal (action_name, "page.show-everything"))
-    g_clear_pointer (&self->filter, pyr_filter_free);
+    {
+      gboolean merged = pyr_profile_page_get_merge_recursion (self);
+
+      g_clear_pointer (&self->filter, pyr_filter_free);
+      if (merged)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MERGE_RECURSION]);
+    }
   else
     {
       if (frame == PYR_ID_NONE)
@@ -1016,11 +1030,212 @@ pyr_profile_page_set_by_line (PyrProfilePage *self,
 }
 
 void
+pyr_profile_page_set_flame_orientation (PyrProfilePage      *self,
+                                        PyrFlameOrientation  orientation)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+  gtk_toggle_button_set_active (self->flame_toggle, orientation == PYR_FLAME_ORIENTATION_FLAME);
+}
+
+void
 pyr_profile_page_set_time_order (PyrProfilePage *self,
                                  gboolean        time_order)
 {
   g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
   gtk_toggle_button_set_active (self->order_toggle, time_order);
+}
+
+/* ---- colours and their legend ---- */
+
+#define LEGEND_ENTRIES 8
+
+static void
+draw_swatch (GtkDrawingArea *area,
+             cairo_t        *cr,
+             int             width,
+             int             height,
+             gpointer        user_data)
+{
+  const PyrRgb *colour = g_object_get_data (G_OBJECT (area), "colour");
+
+  cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
+  cairo_set_source_rgb (cr, colour->r, colour->g, colour->b);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.6);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+}
+
+static void
+update_legend (PyrProfilePage *self)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  gboolean heat;
+  double all = 0;
+  GtkWidget *child;
+
+  /* the template's children go first when the page is disposed */
+  if (self->flame_graph == NULL || self->legend_box == NULL)
+    return;
+  entries = pyr_flame_graph_dup_legend (self->flame_graph, LEGEND_ENTRIES);
+  heat = pyr_flame_graph_get_color_mode (self->flame_graph) == PYR_FLAME_COLOR_HEAT;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->legend_box))))
+    gtk_box_remove (self->legend_box, child);
+
+  if (pyr_flame_graph_get_tree (self->flame_graph) != NULL)
+    all = pyr_flame_tree_get_total (pyr_flame_graph_get_tree (self->flame_graph), 0);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PyrFlameLegendEntry *entry = g_ptr_array_index (entries, i);
+      GtkWidget *item = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+      GtkWidget *swatch = gtk_drawing_area_new ();
+      PyrRgb *colour = g_new (PyrRgb, 1);
+
+      *colour = entry->colour;
+      g_object_set_data_full (G_OBJECT (swatch), "colour", colour, g_free);
+      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (swatch), heat ? 22 : 14);
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (swatch), 14);
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch, NULL, NULL);
+      gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (item), swatch);
+      if (entry->label != NULL)
+        {
+          g_autofree char *text = NULL;
+          GtkWidget *label;
+
+          /* heat steps are a scale, not shares */
+          if (heat)
+            text = g_strdup (entry->label);
+          else
+            text = g_strdup_printf ("%s %.0f%%", entry->label, all > 0 ? 100 * entry->weight / all : 0);
+          /* whole names: the legend scrolls sideways when they do not fit */
+          label = gtk_label_new (text);
+          gtk_widget_add_css_class (label, "caption");
+          if (heat)
+            {
+              gtk_widget_set_margin_start (label, 4);
+              gtk_widget_set_margin_end (label, 4);
+            }
+          gtk_box_append (GTK_BOX (item), label);
+        }
+      gtk_widget_set_tooltip_text (item, entry->tooltip);
+      /* heat steps sit next to each other as one bar */
+      if (heat)
+        gtk_box_set_spacing (self->legend_box, 0);
+      else
+        gtk_box_set_spacing (self->legend_box, 12);
+      gtk_box_append (self->legend_box, item);
+    }
+}
+
+static const char *
+color_by_name (PyrFlameColorMode mode)
+{
+  static const char *const names[] = { "module", "file", "heat" };
+
+  return names[MIN (mode, G_N_ELEMENTS (names) - 1)];
+}
+
+static PyrFlameColorMode
+color_by_mode (const char *name)
+{
+  if (g_strcmp0 (name, "file") == 0)
+    return PYR_FLAME_COLOR_FILE;
+  if (g_strcmp0 (name, "heat") == 0)
+    return PYR_FLAME_COLOR_HEAT;
+  return PYR_FLAME_COLOR_MODULE;
+}
+
+void
+pyr_profile_page_set_color_by (PyrProfilePage *self,
+                               const char     *name)
+{
+  PyrFlameColorMode mode = color_by_mode (name);
+
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  if (pyr_flame_graph_get_color_mode (self->flame_graph) == mode)
+    return;
+  pyr_flame_graph_set_color_mode (self->flame_graph, mode);
+  if (self->settings != NULL)
+    g_settings_set_enum (self->settings, "flame-color-mode", mode);
+  update_legend (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR_BY]);
+}
+
+const char *
+pyr_profile_page_get_color_by (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), NULL);
+  /* the property action asks before the template is built */
+  if (self->flame_graph == NULL)
+    return color_by_name (PYR_FLAME_COLOR_MODULE);
+  return color_by_name (pyr_flame_graph_get_color_mode (self->flame_graph));
+}
+
+/* ---- collapse recursion: page-wide, in the view menu and the frame menu ---- */
+
+gboolean
+pyr_profile_page_get_merge_recursion (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), FALSE);
+  return self->filter != NULL && pyr_filter_get_merge_recursion (self->filter);
+}
+
+void
+pyr_profile_page_set_merge_recursion (PyrProfilePage *self,
+                                      gboolean        merge)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  if (pyr_profile_page_get_merge_recursion (self) == !!merge)
+    return;
+  if (self->filter == NULL)
+    self->filter = pyr_filter_new ();
+  pyr_filter_set_merge_recursion (self->filter, merge);
+  /* back to no filter at all when nothing else is set, so Show Everything hides again */
+  {
+    g_autoptr(PyrFilter) plain = pyr_filter_new ();
+
+    if (pyr_filter_equal (self->filter, plain))
+      g_clear_pointer (&self->filter, pyr_filter_free);
+  }
+  rebuild_views (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MERGE_RECURSION]);
+}
+
+/* ---- remembered choices ---- */
+
+static void
+on_orientation_setting_changed (PyrProfilePage *self)
+{
+  gtk_toggle_button_set_active (self->flame_toggle,
+                                g_settings_get_enum (self->settings, "flame-orientation") == PYR_FLAME_ORIENTATION_FLAME);
+}
+
+static void
+on_color_setting_changed (PyrProfilePage *self)
+{
+  pyr_profile_page_set_color_by (self, color_by_name (g_settings_get_enum (self->settings, "flame-color-mode")));
+}
+
+static void
+setup_settings (PyrProfilePage *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source == NULL || !(schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)) ||
+      !g_settings_schema_has_key (schema, "flame-color-mode"))
+    return;
+  self->settings = g_settings_new (APPLICATION_ID);
+  on_orientation_setting_changed (self);
+  on_color_setting_changed (self);
+  g_signal_connect_object (self->settings, "changed::flame-orientation",
+                           G_CALLBACK (on_orientation_setting_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::flame-color-mode",
+                           G_CALLBACK (on_color_setting_changed), self, G_CONNECT_SWAPPED);
 }
 
 /* ---- GObject ---- */
@@ -1043,6 +1258,10 @@ pyr_profile_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->live_timeout, g_source_remove);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+  g_signal_handlers_disconnect_by_data (adw_style_manager_get_default (), self);
   if (self->views_cancellable != NULL)
     g_cancellable_cancel (self->views_cancellable);
   g_clear_object (&self->views_cancellable);
@@ -1096,6 +1315,12 @@ pyr_profile_page_get_property (GObject    *object,
     case PROP_LIVE:
       g_value_set_boolean (value, self->live);
       break;
+    case PROP_COLOR_BY:
+      g_value_set_string (value, pyr_profile_page_get_color_by (self));
+      break;
+    case PROP_MERGE_RECURSION:
+      g_value_set_boolean (value, pyr_profile_page_get_merge_recursion (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1121,6 +1346,12 @@ pyr_profile_page_set_property (GObject      *object,
       break;
     case PROP_LIVE:
       pyr_profile_page_set_live (self, g_value_get_boolean (value));
+      break;
+    case PROP_COLOR_BY:
+      pyr_profile_page_set_color_by (self, g_value_get_string (value));
+      break;
+    case PROP_MERGE_RECURSION:
+      pyr_profile_page_set_merge_recursion (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1154,6 +1385,12 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   properties[PROP_PROGRESS] =
     g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COLOR_BY] =
+    g_param_spec_string ("color-by", NULL, NULL, "module",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MERGE_RECURSION] =
+    g_param_spec_boolean ("merge-recursion", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LIVE] =
     g_param_spec_boolean ("live", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1187,6 +1424,7 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, functions_view);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, details_pane);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, details_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, legend_box);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
 
@@ -1200,6 +1438,8 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_install_action (widget_class, "page.show-everything", NULL, action_filter);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "page.search", NULL);
   gtk_widget_class_install_action (widget_class, "page.toggle-details", NULL, action_toggle_details);
+  gtk_widget_class_install_property_action (widget_class, "page.color-by", "color-by");
+  gtk_widget_class_install_property_action (widget_class, "page.merge-recursion", "merge-recursion");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "page.toggle-details", NULL);
 }
 
@@ -1244,4 +1484,8 @@ pyr_profile_page_init (PyrProfilePage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.home", FALSE);
   update_frame_actions (self);
   pyr_flame_graph_set_context_menu (self->flame_graph, self->frame_menu);
+  g_signal_connect_swapped (self->flame_graph, "notify::tree", G_CALLBACK (update_legend), self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (update_legend), self, G_CONNECT_SWAPPED);
+  setup_settings (self);
 }

@@ -57,6 +57,17 @@ const char          *pyr_profile_page_get_matched_text   (PyrProfilePage  *self)
 /* Flame chart (children in time order) instead of the merged, widest-first graph. */
 void                 pyr_profile_page_set_time_order     (PyrProfilePage  *self,
                                                           gboolean         time_order);
+/* As the toolbar's toggle does: also remembered in GSettings ("flame-orientation"). */
+void                 pyr_profile_page_set_flame_orientation (PyrProfilePage      *self,
+                                                             PyrFlameOrientation  orientation);
+/* Flame graph colours: "module" (package), "file" or "heat" (self time); remembered in GSettings. */
+void                 pyr_profile_page_set_color_by       (PyrProfilePage  *self,
+                                                          const char      *name);
+const char          *pyr_profile_page_get_color_by       (PyrProfilePage  *self);
+/* Collapse recursion, page-wide (action page.merge-recursion, in the view and frame menus). */
+void                 pyr_profile_page_set_merge_recursion (PyrProfilePage *self,
+                                                           gboolean        merge);
+gboolean             pyr_profile_page_get_merge_recursion (PyrProfilePage *self);
 /* The functions table per line (file:line) instead of per function (lines merged). */
 void                 pyr_profile_page_set_by_line        (PyrProfilePage  *self,
                                                           gboolean         by_line);

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "pyr-application.h"
@@ -1175,7 +1176,20 @@ test_render_page_pictures (void)
   wait_for (layout_ready, graph);
   iterate_main_loop ();
   write_window_png (GTK_WIDGET (window), "page-dark.png");
+
+  /* heat in the dark style, with a frame selected for the details pane */
+  pyr_profile_page_set_color_by (page, "heat");
+  pyr_flame_graph_set_selected_node (graph, children[0]);
+  iterate_main_loop ();
+  write_window_png (GTK_WIDGET (window), "page-heat-dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  pyr_profile_page_set_color_by (page, "file");
+  iterate_main_loop ();
+  write_window_png (GTK_WIDGET (window), "page-file.png");
+  pyr_profile_page_set_color_by (page, "heat");
+  iterate_main_loop ();
+  write_window_png (GTK_WIDGET (window), "page-heat.png");
+  pyr_profile_page_set_color_by (page, "module");
 
   close_window (window);
 }
@@ -1200,10 +1214,18 @@ live_append (LiveFeed   *feed,
   guint32 file = pyr_profile_intern_string (feed->profile, "live.py", -1);
   guint32 node = PYR_STACK_ROOT;
 
+  /* "name@file.py" gives a frame its own file */
   for (guint i = 0; names[i] != NULL; i++)
     {
-      guint32 name = pyr_profile_intern_string (feed->profile, names[i], -1);
-      guint32 frame = pyr_profile_intern_frame (feed->profile, name, file, 0, PYR_FRAME_PYTHON);
+      char *at = strchr (names[i], '@');
+      guint32 name, frame;
+
+      if (at != NULL)
+        *at = '\0';
+      name = pyr_profile_intern_string (feed->profile, names[i], -1);
+      frame = pyr_profile_intern_frame (feed->profile, name,
+                                        at ? pyr_profile_intern_string (feed->profile, at + 1, -1) : file,
+                                        0, PYR_FRAME_PYTHON);
 
       node = pyr_profile_intern_stack (feed->profile, node, frame);
     }
@@ -1476,6 +1498,119 @@ test_details_pane_stack_and_callers (void)
   iterate_main_loop ();
 }
 
+static gboolean
+same_colour (PyrRgb a,
+             PyrRgb b)
+{
+  return fabs (a.r - b.r) < 1e-9 && fabs (a.g - b.g) < 1e-9 && fabs (a.b - b.b) < 1e-9;
+}
+
+static void
+test_colours_legend_recursion_orientation (void)
+{
+  static const char *const stacks[] = {
+    "main@app/main.py;load@lib/site-packages/yaml/composer.py;parse@lib/site-packages/yaml/parser.py",
+    "main@app/main.py;compute@app/calc.py;f@app/calc.py;g@app/calc.py;f@app/calc.py;g@app/calc.py",
+    NULL
+  };
+  static const guint counts[] = { 2, 8 };
+  GtkWidget *window;
+  PyrProfilePage *page = page_for_stacks (stacks, counts, &window);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.pyrometer.Pyrometer");
+  g_autoptr(GPtrArray) legend = NULL;
+  guint32 main_node, load, compute, parse, deepest;
+  LiveWait wait;
+
+  main_node = child_named (tree, 0, "main");
+  load = child_named (tree, main_node, "load");
+  compute = child_named (tree, main_node, "compute");
+  parse = child_named (tree, load, "parse");
+  deepest = compute;
+  while (pyr_flame_tree_get_n_nodes (tree) > 0)
+    {
+      guint n;
+      const guint32 *children = pyr_flame_tree_get_children (tree, deepest, &n);
+
+      if (n == 0)
+        break;
+      deepest = children[0];
+    }
+
+  /* by module: yaml's two files share one colour */
+  g_assert_cmpstr (pyr_profile_page_get_color_by (page), ==, "module");
+  g_assert_true (same_colour (pyr_flame_graph_get_frame_colour (graph, load),
+                              pyr_flame_graph_get_frame_colour (graph, parse)));
+  g_assert_false (same_colour (pyr_flame_graph_get_frame_colour (graph, load),
+                               pyr_flame_graph_get_frame_colour (graph, compute)));
+  legend = pyr_flame_graph_dup_legend (graph, 8);
+  g_assert_cmpuint (legend->len, ==, 3);
+  g_assert_cmpstr (((PyrFlameLegendEntry *) legend->pdata[0])->label, ==, "calc");  /* most self time */
+  g_assert_cmpstr (((PyrFlameLegendEntry *) legend->pdata[1])->label, ==, "yaml");
+  g_clear_pointer (&legend, g_ptr_array_unref);
+
+  /* by file: composer.py and parser.py differ now; remembered */
+  gtk_widget_activate_action (GTK_WIDGET (page), "page.color-by", "s", "file");
+  g_assert_cmpstr (pyr_profile_page_get_color_by (page), ==, "file");
+  g_assert_cmpint (g_settings_get_enum (settings, "flame-color-mode"), ==, PYR_FLAME_COLOR_FILE);
+  g_assert_false (same_colour (pyr_flame_graph_get_frame_colour (graph, load),
+                               pyr_flame_graph_get_frame_colour (graph, parse)));
+  legend = pyr_flame_graph_dup_legend (graph, 8);
+  g_assert_cmpuint (legend->len, ==, 4);
+  g_assert_cmpstr (((PyrFlameLegendEntry *) legend->pdata[0])->label, ==, "calc.py");
+  g_clear_pointer (&legend, g_ptr_array_unref);
+
+  /* by self time: g (all 8 samples' self) is the hottest, load (no self time) the coldest */
+  pyr_profile_page_set_color_by (page, "heat");
+  {
+    PyrRgb hot = pyr_flame_graph_get_frame_colour (graph, deepest);
+    PyrRgb cold = pyr_flame_graph_get_frame_colour (graph, load);
+
+    g_assert_cmpstr (pyr_flame_tree_get_name (tree, deepest), ==, "g");
+    /* red against pale yellow: less green, darker */
+    g_assert_cmpfloat (hot.g, <, cold.g - 0.2);
+    g_assert_cmpfloat (hot.r + hot.g + hot.b, <, cold.r + cold.g + cold.b);
+  }
+  legend = pyr_flame_graph_dup_legend (graph, 8);
+  g_assert_cmpuint (legend->len, ==, 5);
+  g_clear_pointer (&legend, g_ptr_array_unref);
+  g_assert_nonnull (gtk_widget_get_first_child (GTK_WIDGET (pyr_profile_page_get_details_pane (page))));
+  g_settings_set_enum (settings, "flame-color-mode", PYR_FLAME_COLOR_MODULE);
+  g_assert_cmpstr (pyr_profile_page_get_color_by (page), ==, "module");
+
+  /* collapse recursion, page-wide: f;g;f;g becomes f;g */
+  g_assert_cmpuint (pyr_flame_tree_get_depth (tree, deepest), ==, 6);
+  gtk_widget_activate_action (GTK_WIDGET (page), "page.merge-recursion", NULL);
+  g_assert_true (pyr_profile_page_get_merge_recursion (page));
+  wait = (LiveWait) { page, 10 };
+  wait_for (live_shows, &wait);
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpuint (pyr_flame_tree_get_max_depth (tree), ==, 4);
+  gtk_widget_activate_action (GTK_WIDGET (page), "page.show-everything", NULL);
+  g_assert_false (pyr_profile_page_get_merge_recursion (page));
+  wait_for (live_shows, &wait);
+  g_assert_cmpuint (pyr_flame_tree_get_max_depth (pyr_flame_graph_get_tree (graph)), ==, 6);
+
+  /* the orientation follows the setting and is written when switched */
+  pyr_profile_page_set_flame_orientation (page, PYR_FLAME_ORIENTATION_FLAME);
+  g_assert_cmpint (pyr_flame_graph_get_orientation (graph), ==, PYR_FLAME_ORIENTATION_FLAME);
+  g_assert_cmpint (g_settings_get_enum (settings, "flame-orientation"), ==, PYR_FLAME_ORIENTATION_FLAME);
+  g_settings_set_enum (settings, "flame-orientation", PYR_FLAME_ORIENTATION_ICICLE);
+  g_assert_cmpint (pyr_flame_graph_get_orientation (graph), ==, PYR_FLAME_ORIENTATION_ICICLE);
+
+  /* drag to pan: in a view zoomed with Ctrl+scroll the content follows the pointer */
+  pyr_flame_graph_zoom_view (graph, 4, 0);
+  g_assert_cmpfloat (pyr_flame_graph_get_view_x (graph), ==, 0);
+  pyr_flame_graph_drag_by (graph, -200, 0);
+  g_assert_cmpfloat (pyr_flame_graph_get_view_x (graph), >, 0);
+  pyr_flame_graph_drag_by (graph, 10000, 0);
+  g_assert_cmpfloat (pyr_flame_graph_get_view_x (graph), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1496,6 +1631,8 @@ main (int    argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* renders show the page at rest, not a search bar half-way through its reveal */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   test_app = pyr_application_new ();
   g_application_set_flags (G_APPLICATION (test_app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
@@ -1518,6 +1655,7 @@ main (int    argc,
   g_test_add_func ("/page/frame-menu-focus-hide-copy", test_frame_menu_focus_hide_copy);
   g_test_add_func ("/page/live-mode-keeps-view-state", test_live_mode_keeps_view_state);
   g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
+  g_test_add_func ("/page/colours-legend-recursion-orientation", test_colours_legend_recursion_orientation);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
