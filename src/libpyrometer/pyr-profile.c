@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pyr-profile.h"
+#include "pyr-child-index.h"
 #include "pyr-profile-private.h"
 
 /*
@@ -68,7 +69,7 @@ struct _PyrProfile
   IdTable     frame_table;
 
   PyrColumn   nodes;            /* Node */
-  IdTable     node_table;
+  PyrChildIndex node_index;
 
   PyrColumn   times;            /* gint64 */
   PyrColumn   threads_col;      /* guint32 */
@@ -248,7 +249,7 @@ pyr_profile_finalize (GObject *object)
   pyr_column_clear (&self->processes);
   id_table_clear (&self->string_table);
   id_table_clear (&self->frame_table);
-  id_table_clear (&self->node_table);
+  pyr_child_index_clear (&self->node_index);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_clear_pointer (&self->retired_values, g_ptr_array_unref);
   g_mutex_clear (&self->metadata_lock);
@@ -283,7 +284,7 @@ pyr_profile_init (PyrProfile *self)
   pyr_column_init (&self->processes, sizeof (Process));
   id_table_init (&self->string_table);
   id_table_init (&self->frame_table);
-  id_table_init (&self->node_table);
+  pyr_child_index_init (&self->node_index);
   g_mutex_init (&self->metadata_lock);
   g_mutex_init (&self->lookup_lock);
   self->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -679,35 +680,22 @@ pyr_profile_intern_stack (PyrProfile *self,
                           guint32     parent_node,
                           guint32     frame)
 {
-  IdTable *t = &self->node_table;
-  guint32 hash;
   guint32 id;
-  guint pos;
   Node *n;
 
   g_return_val_if_fail (PYR_IS_PROFILE (self), PYR_STACK_ROOT);
   g_return_val_if_fail (parent_node < self->nodes.len, PYR_STACK_ROOT);
   g_return_val_if_fail (frame < self->frames.len, PYR_STACK_ROOT);
 
-  hash = hash_u32 (hash_u32 (0, parent_node), frame);
-  for (pos = hash & t->mask; t->slots[pos].id_plus_one != 0; pos = (pos + 1) & t->mask)
-    {
-      if (t->slots[pos].hash == hash)
-        {
-          const Node *m = node_at (self, t->slots[pos].id_plus_one - 1);
+  id = pyr_child_index_find_or_add (&self->node_index, parent_node, frame, self->nodes.len);
+  if (id < self->nodes.len)
+    return id;
 
-          if (m->parent == parent_node && m->frame == frame)
-            return t->slots[pos].id_plus_one - 1;
-        }
-    }
-
-  id = self->nodes.len;
   n = pyr_column_append (&self->nodes);
   n->parent = parent_node;
   n->frame = frame;
   n->depth = node_at (self, parent_node)->depth + 1;
   g_atomic_int_set (&self->n_nodes, self->nodes.len);
-  id_table_insert_at (t, pos, hash, id);
   return id;
 }
 

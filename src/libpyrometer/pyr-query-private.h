@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "pyr-child-index.h"
 #include "pyr-filter-private.h"
 #include "pyr-profile-private.h"
 
@@ -12,17 +13,9 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  guint32 parent;
-  guint32 frame;
-  guint32 id_plus_one;   /* 0 = empty */
-} PyrNodeSlot;
-
-typedef struct
-{
-  GArray      *parent;   /* guint32 */
-  GArray      *frame;    /* guint32 */
-  PyrNodeSlot *slots;    /* keys inline: a probe touches one cache line */
-  guint        mask;
+  GArray        *parent;   /* guint32 */
+  GArray        *frame;    /* guint32 */
+  PyrChildIndex  children;
 } PyrNodeTree;
 
 void     pyr_node_tree_init  (PyrNodeTree       *tree);

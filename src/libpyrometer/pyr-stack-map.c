@@ -7,15 +7,6 @@
 
 enum { FUNC_HIDDEN = 1, FUNC_FOCUS = 2 };
 
-static inline guint32
-hash_pair (guint32 a,
-           guint32 b)
-{
-  guint64 h = ((guint64) a << 32 | b) * 0x9E3779B97F4A7C15ull;
-
-  return (guint32) (h >> 32);
-}
-
 void
 pyr_node_tree_init (PyrNodeTree *tree)
 {
@@ -25,8 +16,7 @@ pyr_node_tree_init (PyrNodeTree *tree)
   tree->frame = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_array_append_val (tree->parent, none);
   g_array_append_val (tree->frame, none);
-  tree->mask = 255;
-  tree->slots = g_new0 (PyrNodeSlot, tree->mask + 1);
+  pyr_child_index_init (&tree->children);
 }
 
 void
@@ -35,8 +25,7 @@ pyr_node_tree_copy (PyrNodeTree       *dest,
 {
   dest->parent = g_array_copy (src->parent);
   dest->frame = g_array_copy (src->frame);
-  dest->mask = src->mask;
-  dest->slots = g_memdup2 (src->slots, sizeof (PyrNodeSlot) * (src->mask + 1));
+  pyr_child_index_copy (&dest->children, &src->children);
 }
 
 void
@@ -44,29 +33,7 @@ pyr_node_tree_clear (PyrNodeTree *tree)
 {
   g_clear_pointer (&tree->parent, g_array_unref);
   g_clear_pointer (&tree->frame, g_array_unref);
-  g_clear_pointer (&tree->slots, g_free);
-}
-
-static void
-node_tree_grow (PyrNodeTree *tree)
-{
-  guint mask = tree->mask * 2 + 1;
-  PyrNodeSlot *slots = g_new0 (PyrNodeSlot, mask + 1);
-
-  for (guint i = 0; i <= tree->mask; i++)
-    {
-      PyrNodeSlot s = tree->slots[i];
-      guint pos;
-
-      if (s.id_plus_one == 0)
-        continue;
-      for (pos = hash_pair (s.parent, s.frame) & mask; slots[pos].id_plus_one != 0; pos = (pos + 1) & mask)
-        ;
-      slots[pos] = s;
-    }
-  g_free (tree->slots);
-  tree->slots = slots;
-  tree->mask = mask;
+  pyr_child_index_clear (&tree->children);
 }
 
 guint32
@@ -74,22 +41,13 @@ pyr_node_tree_child (PyrNodeTree *tree,
                      guint32      parent,
                      guint32      frame)
 {
-  guint pos = hash_pair (parent, frame) & tree->mask;
-  PyrNodeSlot *slot;
-  guint32 id;
+  guint32 id = pyr_child_index_find_or_add (&tree->children, parent, frame, tree->parent->len);
 
-  for (; (slot = &tree->slots[pos])->id_plus_one != 0; pos = (pos + 1) & tree->mask)
-    if (slot->parent == parent && slot->frame == frame)
-      return slot->id_plus_one - 1;
-
-  id = tree->parent->len;
-  g_array_append_val (tree->parent, parent);
-  g_array_append_val (tree->frame, frame);
-  slot->parent = parent;
-  slot->frame = frame;
-  slot->id_plus_one = id + 1;
-  if ((id + 1) * 2 > tree->mask)
-    node_tree_grow (tree);
+  if (id == tree->parent->len)
+    {
+      g_array_append_val (tree->parent, parent);
+      g_array_append_val (tree->frame, frame);
+    }
   return id;
 }
 

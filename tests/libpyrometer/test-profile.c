@@ -247,6 +247,64 @@ test_concurrent_reader (void)
   g_assert_cmpuint (rd.checked, >, 0);
 }
 
+static guint
+hash_key (gconstpointer key)
+{
+  /* g_int64_hash folds the halves together: parent ^ frame collides everywhere */
+  return (guint) ((*(const guint64 *) key * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* Nodes with one child, with thousands, and chains, mixed: every (parent, frame) gets one id,
+ * the same on every later lookup, whichever way the index stored it. */
+static void
+test_stacks_many_children (void)
+{
+  g_autoptr(PyrProfile) p = pyr_profile_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (hash_key, g_int64_equal, g_free, NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  guint32 frames[3000];
+  static guint64 keys[200000];
+
+  for (guint i = 0; i < G_N_ELEMENTS (frames); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%u", i);
+
+      frames[i] = pyr_profile_intern_frame (p, pyr_profile_intern_string (p, name, -1), 0, 0, PYR_FRAME_PYTHON);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      guint n = pyr_profile_get_n_stack_nodes (p);
+      /* the root and a hub get many children; other parents one or two */
+      guint32 parent = i % 7 == 0 ? 0 : i % 11 == 0 ? 1 : (guint32) g_rand_int_range (rand, 0, (gint) n);
+      guint32 frame = frames[i % 5 == 0 ? g_rand_int_range (rand, 0, 3000) : g_rand_int_range (rand, 0, 2)];
+      guint64 key = (guint64) parent << 32 | frame;
+      gpointer known = g_hash_table_lookup (seen, &key);
+      guint32 node = pyr_profile_intern_stack (p, parent, frame);
+
+      if (known != NULL)
+        g_assert_cmpuint (node, ==, GPOINTER_TO_UINT (known) - 1);
+      else
+        {
+          g_assert_cmpuint (node, ==, n);
+          g_hash_table_insert (seen, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (node + 1));
+        }
+      keys[i] = key;
+    }
+  /* again, in another order: nothing new */
+  for (guint i = G_N_ELEMENTS (keys); i-- > 0;)
+    {
+      guint32 parent = keys[i] >> 32, frame = (guint32) keys[i];
+      guint32 node = pyr_profile_intern_stack (p, parent, frame);
+
+      g_assert_cmpuint (node, ==, GPOINTER_TO_UINT (g_hash_table_lookup (seen, &keys[i])) - 1);
+      g_assert_cmpuint (pyr_profile_get_node_parent (p, node), ==, parent);
+      g_assert_cmpuint (pyr_profile_get_node_frame (p, node), ==, frame);
+    }
+  g_assert_cmpuint (pyr_profile_get_n_stack_nodes (p), ==, g_hash_table_size (seen) + 1);
+  g_assert_cmpuint (g_hash_table_size (seen), >, 50000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -256,6 +314,7 @@ main (int   argc,
   g_test_add_func ("/profile/strings-interned", test_strings_interned);
   g_test_add_func ("/profile/strings-many", test_strings_many);
   g_test_add_func ("/profile/frames-and-stacks", test_frames_and_stacks);
+  g_test_add_func ("/profile/stacks-many-children", test_stacks_many_children);
   g_test_add_func ("/profile/frame-labels", test_frame_labels);
   g_test_add_func ("/profile/samples-columns", test_samples_columns);
   g_test_add_func ("/profile/metadata", test_metadata);
