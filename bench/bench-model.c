@@ -4,6 +4,8 @@
  *
  *   bench-model tree [N_SAMPLES]   build call trees / tables over a synthetic
  *                                  py-spy-like profile (default 1,000,000 samples)
+ *   bench-model distinct [N]       the same where nearly every sample is a new stack
+ *                                  (default 600,000 samples): interning, bottom-up tree
  *   bench-model load FILE...       load files through the loader (mapping, gzip,
  *                                  detection, import) and report MB/s
  *
@@ -25,6 +27,9 @@
 
 #define N_FRAMES 5000
 #define N_FILES  400
+
+/* share of functions that always call the same callee: 0 makes nearly every sample a new stack */
+static double chain = 0.85;
 
 static double
 peak_rss_mb (void)
@@ -70,7 +75,7 @@ generator_new (void)
                                                pyr_profile_intern_string (g->p, file, -1),
                                                g_rand_int_range (g->rand, 1, 2000), PYR_FRAME_PYTHON);
       /* most functions always call the same one (framework chains); some branch */
-      g->n_callees[i] = g_rand_double (g->rand) < 0.85 ? 1 : g_rand_int_range (g->rand, 2, 7);
+      g->n_callees[i] = g_rand_double (g->rand) < chain ? 1 : g_rand_int_range (g->rand, 2, 7);
       for (guint k = 0; k < g->n_callees[i]; k++)
         g->callees[i][k] = g_rand_int_range (g->rand, 0, N_FRAMES);
     }
@@ -240,6 +245,72 @@ bench_tree (guint n_samples)
   return 0;
 }
 
+/* Where nearly every sample is a new stack (issue 3's caveat): interning and the bottom-up tree. */
+static int
+bench_distinct (guint n_samples)
+{
+  Generator *g;
+  gint64 t0;
+  double start_cpu, build_ms, build_cpu;
+  guint n_nodes;
+
+  chain = 0;
+  g = generator_new ();
+  t0 = g_get_monotonic_time ();
+  start_cpu = cpu_ms ();
+  generate (g, n_samples);
+  build_cpu = cpu_ms () - start_cpu;
+  build_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  n_nodes = pyr_profile_get_n_stack_nodes (g->p);
+  printf ("distinct stacks: %u samples, %u stack nodes; interning took %.0f ms CPU, %.0f ms wall "
+          "(%.0f ns a node), peak RSS %.0f MB\n\n", pyr_profile_get_n_samples (g->p), n_nodes, build_cpu, build_ms,
+          build_cpu * 1e6 / n_nodes, peak_rss_mb ());
+  printf ("| %-44s | %12s | %12s |\n", "query (median of 5)", "CPU", "wall");
+  printf ("|%s|%s|%s|\n", "----------------------------------------------", "--------------", "--------------");
+  MEASURE ("merged call tree", g_object_unref (pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_MERGED, NULL, NULL)), "");
+  MEASURE ("bottom-up call tree: roots",
+           {
+             PyrCallTree *t = pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_BOTTOM_UP, NULL, NULL);
+
+             pyr_call_tree_get_first_child (t, PYR_CALL_TREE_ROOT);
+             g_object_unref (t);
+           }, "what a view shows first");
+  MEASURE ("bottom-up: roots + heaviest path opened",
+           {
+             PyrCallTree *t = pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_BOTTOM_UP, NULL, NULL);
+
+             for (guint32 n = pyr_call_tree_get_first_child (t, PYR_CALL_TREE_ROOT); n != PYR_ID_NONE;
+                  n = pyr_call_tree_get_first_child (t, n))
+               ;
+             g_object_unref (t);
+           }, "");
+  MEASURE ("bottom-up: every node opened",
+           {
+             PyrCallTree *t = pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_BOTTOM_UP, NULL, NULL);
+             guint32 n = PYR_CALL_TREE_ROOT;
+             guint count = 0;
+
+             /* depth first, as a tree view expanding everything would */
+             while (n != PYR_ID_NONE)
+               {
+                 guint32 next = pyr_call_tree_get_first_child (t, n);
+
+                 count++;
+                 while (next == PYR_ID_NONE && n != PYR_ID_NONE)
+                   {
+                     next = pyr_call_tree_get_next_sibling (t, n);
+                     if (next == PYR_ID_NONE)
+                       n = pyr_call_tree_get_parent (t, n);
+                   }
+                 n = next;
+               }
+             g_object_unref (t);
+           }, "");
+  printf ("\npeak RSS %.0f MB\n", peak_rss_mb ());
+  generator_free (g);
+  return 0;
+}
+
 static int
 bench_load (int    argc,
             char **argv)
@@ -281,8 +352,10 @@ main (int    argc,
 {
   if (argc >= 2 && g_str_equal (argv[1], "tree"))
     return bench_tree (argc >= 3 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 1000000);
+  if (argc >= 2 && g_str_equal (argv[1], "distinct"))
+    return bench_distinct (argc >= 3 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 600000);
   if (argc >= 3 && g_str_equal (argv[1], "load"))
     return bench_load (argc - 2, argv + 2);
-  fprintf (stderr, "usage: bench-model tree [N] | bench-model load FILE...\n");
+  fprintf (stderr, "usage: bench-model tree [N] | bench-model distinct [N] | bench-model load FILE...\n");
   return 2;
 }

@@ -36,7 +36,22 @@ struct _PyrCallTree
   guint32         *first_child;
   guint32         *next_sibling;
   guint            max_depth;
+
+  /* BOTTOM_UP, opened node by node: the stacks each node stands for are a range
+   * of members (the base node that node has reached, and the stack's weight) */
+  GMutex           open_lock;
+  GArray          *members;      /* Member */
+  guint32         *mstart;       /* per node: its members */
+  guint32         *mlen;
+  guint            capacity;     /* of the per-node arrays */
+  guint32         *frame_stamp;  /* per frame: the opening that last used it */
+  guint32         *frame_group;  /* per frame: its group in that opening */
+  guint            n_frame_slots;
+  guint32          opening;      /* counter for frame_stamp */
 };
+
+/* first_child of a node not opened yet */
+#define NOT_OPENED (PYR_ID_NONE - 1)
 
 typedef struct
 {
@@ -124,6 +139,12 @@ pyr_call_tree_finalize (GObject *object)
   g_clear_pointer (&self->depth, g_free);
   g_clear_pointer (&self->first_child, g_free);
   g_clear_pointer (&self->next_sibling, g_free);
+  g_clear_pointer (&self->members, g_array_unref);
+  g_clear_pointer (&self->mstart, g_free);
+  g_clear_pointer (&self->mlen, g_free);
+  g_clear_pointer (&self->frame_stamp, g_free);
+  g_clear_pointer (&self->frame_group, g_free);
+  g_mutex_clear (&self->open_lock);
   g_clear_object (&self->profile);
 
   G_OBJECT_CLASS (pyr_call_tree_parent_class)->finalize (object);
@@ -141,6 +162,7 @@ pyr_call_tree_class_init (PyrCallTreeClass *klass)
 static void
 pyr_call_tree_init (PyrCallTree *self)
 {
+  g_mutex_init (&self->open_lock);
 }
 
 static void
@@ -423,119 +445,235 @@ add_samples (PyrCallTree   *self,
 typedef struct
 {
   guint32 base_node;   /* where this stack has got to, walking toward the root */
-  guint32 inv_node;    /* the inverted node it is in */
   double  weight;
 } Member;
 
+typedef struct
+{
+  guint32 frame;
+  guint32 count;       /* members that go on */
+  double  total;
+  double  self;        /* of stacks that end in it */
+} Group;
+
+static void
+lazy_reserve (PyrCallTree *self,
+              guint        n)
+{
+  guint capacity = self->capacity;
+
+  if (n <= capacity)
+    return;
+  while (capacity < n)
+    capacity = MAX (64, capacity * 2);
+  self->total = g_renew (double, self->total, capacity);
+  self->depth = g_renew (guint32, self->depth, capacity);
+  self->first_child = g_renew (guint32, self->first_child, capacity);
+  self->next_sibling = g_renew (guint32, self->next_sibling, capacity);
+  self->mstart = g_renew (guint32, self->mstart, capacity);
+  self->mlen = g_renew (guint32, self->mlen, capacity);
+  self->capacity = capacity;
+}
+
+static int
+compare_groups (gconstpointer a,
+                gconstpointer b)
+{
+  const Group *x = a, *y = b;
+
+  if (x->total != y->total)
+    return x->total > y->total ? -1 : 1;
+  return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
 /*
- * The inverted tree, level by level: level k holds, for every stack with self
- * weight, its frame k steps from the leaf. Members of one inverted node are
- * split among its children by the frame one step further up, through a table
- * indexed by frame (small, so this stays in cache, unlike a hash of nodes).
+ * Gives node its children: its members step one frame toward the root (the
+ * root's members are the leaves themselves), those that go on are grouped by
+ * that frame, one child a group, heaviest first. A table indexed by frame finds
+ * the groups; the members are reordered in place, so a child's are a sub-range.
  */
 static void
-build_inverted (PyrCallTree *self)
+open_node (PyrCallTree *self,
+           guint32      node)
 {
   PyrCallTree *base = self->base;
   const guint32 *bparent = (const guint32 *) base->parent->data;
   const guint32 *bframe = (const guint32 *) base->frame->data;
+  Member *members = (Member *) self->members->data + self->mstart[node];
+  guint n_members = self->mlen[node];
+  g_autoptr(GArray) groups = g_array_new (FALSE, FALSE, sizeof (Group));
+  g_autofree guint32 *filled = NULL;
+  g_autofree guint32 *offset = NULL;
+  g_autofree Member *sorted = NULL;
+  guint n_sorted = 0;
+  guint32 first;
+
+  if (++self->opening == 0)
+    {
+      memset (self->frame_stamp, 0, sizeof (guint32) * self->n_frame_slots);
+      self->opening = 1;
+    }
+
+  /* step toward the root, count the groups */
+  for (guint i = 0; i < n_members; i++)
+    {
+      guint32 b = node == PYR_CALL_TREE_ROOT ? members[i].base_node : bparent[members[i].base_node];
+      guint32 f;
+      Group *g;
+
+      members[i].base_node = b;
+      if (b == 0)
+        continue;   /* the stack ended at node */
+      f = bframe[b];
+      if (self->frame_stamp[f] != self->opening)
+        {
+          Group empty = { f, 0, 0, 0 };
+
+          self->frame_stamp[f] = self->opening;
+          self->frame_group[f] = groups->len;
+          g_array_append_val (groups, empty);
+        }
+      g = &g_array_index (groups, Group, self->frame_group[f]);
+      g->total += members[i].weight;
+      if (bparent[b] == 0)
+        g->self += members[i].weight;
+      else
+        g->count++;
+      n_sorted++;
+    }
+
+  if (groups->len == 0)
+    {
+      self->first_child[node] = PYR_ID_NONE;
+      return;
+    }
+
+  g_array_sort (groups, compare_groups);
+  filled = g_new (guint32, groups->len);
+  offset = g_new (guint32, groups->len + 1);
+  offset[0] = 0;
+  for (guint k = 0; k < groups->len; k++)
+    {
+      const Group *g = &g_array_index (groups, Group, k);
+
+      filled[k] = 0;
+      self->frame_group[g->frame] = k;
+      offset[k + 1] = offset[k] + g->count;
+    }
+
+  /* children's members, group by group: the ones that go on past the child */
+  sorted = g_new (Member, MAX (n_sorted, 1));
+  for (guint i = 0; i < n_members; i++)
+    {
+      guint32 b = members[i].base_node;
+
+      if (b != 0 && bparent[b] != 0)
+        {
+          guint32 k = self->frame_group[bframe[b]];
+
+          sorted[offset[k] + filled[k]++] = members[i];
+        }
+    }
+  memcpy (members, sorted, sizeof (Member) * offset[groups->len]);
+
+  first = self->parent->len;
+  lazy_reserve (self, first + groups->len);
+  g_array_set_size (self->parent, first + groups->len);
+  g_array_set_size (self->frame, first + groups->len);
+  g_array_set_size (self->self_weight, first + groups->len);
+  for (guint k = 0; k < groups->len; k++)
+    {
+      const Group *g = &g_array_index (groups, Group, k);
+      guint32 child = first + k;
+
+      g_array_index (self->parent, guint32, child) = node;
+      g_array_index (self->frame, guint32, child) = g->frame;
+      g_array_index (self->self_weight, double, child) = g->self;
+      self->total[child] = g->total;
+      self->depth[child] = self->depth[node] + 1;
+      self->first_child[child] = g->count > 0 ? NOT_OPENED : PYR_ID_NONE;
+      self->next_sibling[child] = k + 1 < groups->len ? child + 1 : PYR_ID_NONE;
+      self->mstart[child] = self->mstart[node] + offset[k];
+      self->mlen[child] = g->count;
+    }
+  self->mlen[node] = 0;
+  self->first_child[node] = first;
+}
+
+/* The inverted tree starts as its root alone, whose members are the stacks with self weight. */
+static void
+build_inverted (PyrCallTree *self)
+{
+  PyrCallTree *base = self->base;
+  const guint32 *bframe = (const guint32 *) base->frame->data;
   const double *bself = (const double *) base->self_weight->data;
   guint n_base = base->self_weight->len;
-  guint32 max_frame = 0;
-  g_autofree guint32 *child_of_frame = NULL;   /* frame -> inverted child, valid when stamp matches */
-  g_autofree guint32 *stamp = NULL;
-  g_autoptr(GArray) cur = g_array_new (FALSE, FALSE, sizeof (Member));
-  g_autoptr(GArray) next = g_array_new (FALSE, FALSE, sizeof (Member));
-  g_autoptr(GArray) sorted = g_array_new (FALSE, FALSE, sizeof (Member));
   guint32 none = PYR_ID_NONE;
-  double zero = 0;
+  double total = n_base > 0 ? bself[0] : 0;
 
   self->parent = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->frame = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->self_weight = g_array_new (FALSE, FALSE, sizeof (double));
+  self->members = g_array_new (FALSE, FALSE, sizeof (Member));
   g_array_append_val (self->parent, none);
   g_array_append_val (self->frame, none);
-  g_array_append_val (self->self_weight, zero);
+  g_array_append_val (self->self_weight, total);
 
+  self->n_frame_slots = 1;
   for (guint32 n = 1; n < n_base; n++)
-    if (bframe[n] != PYR_ID_NONE && bframe[n] + 1 > max_frame)
-      max_frame = bframe[n] + 1;
-  child_of_frame = g_new (guint32, MAX (max_frame, 1));
-  stamp = g_new (guint32, MAX (max_frame, 1));
-  memset (stamp, 0xff, sizeof (guint32) * MAX (max_frame, 1));
-
-  /* level 1: the leaves, one member each, all under the root */
-  for (guint32 n = 1; n < n_base; n++)
-    if (bself[n] != 0)
-      {
-        Member m = { n, 0, bself[n] };
-
-        g_array_append_val (cur, m);
-      }
-  if (n_base > 0 && bself[0] != 0)
-    g_array_index (self->self_weight, double, 0) += bself[0];
-
-  while (cur->len > 0)
     {
-      const Member *members = (const Member *) cur->data;
-      guint first_new = self->parent->len;
-      guint n_new;
-
-      /* cur is grouped by inv_node; give each group's frames their children */
-      g_array_set_size (next, 0);
-      for (guint i = 0; i < cur->len; i++)
+      if (bframe[n] != PYR_ID_NONE && bframe[n] + 1 > self->n_frame_slots)
+        self->n_frame_slots = bframe[n] + 1;
+      if (bself[n] != 0)
         {
-          guint32 f = bframe[members[i].base_node];
-          guint32 parent_inv = members[i].inv_node;
-          guint32 child;
-          Member m;
+          Member m = { n, bself[n] };
 
-          if (stamp[f] != parent_inv)
-            {
-              child = self->parent->len;
-              g_array_append_val (self->parent, parent_inv);
-              g_array_append_val (self->frame, f);
-              g_array_append_val (self->self_weight, zero);
-              stamp[f] = parent_inv;
-              child_of_frame[f] = child;
-            }
-          child = child_of_frame[f];
-
-          m.base_node = bparent[members[i].base_node];
-          m.inv_node = child;
-          m.weight = members[i].weight;
-          if (m.base_node == 0)
-            g_array_index (self->self_weight, double, child) += m.weight;   /* the stack ends here */
-          else
-            g_array_append_val (next, m);
+          g_array_append_val (self->members, m);
+          total += bself[n];
         }
-
-      /* group next by its inverted node (ids first_new.. are this level's) */
-      n_new = self->parent->len - first_new;
-      {
-        g_autofree guint32 *offset = g_new0 (guint32, n_new + 1);
-        const Member *nm = (const Member *) next->data;
-
-        for (guint i = 0; i < next->len; i++)
-          offset[nm[i].inv_node - first_new + 1]++;
-        for (guint k = 0; k < n_new; k++)
-          offset[k + 1] += offset[k];
-        g_array_set_size (sorted, next->len);
-        for (guint i = 0; i < next->len; i++)
-          g_array_index (sorted, Member, offset[nm[i].inv_node - first_new]++) = nm[i];
-      }
-      /* groups of different parents may reuse a frame: stamps are per parent id, and
-       * parent ids of the next level are all new, so no reset is needed */
-      {
-        GArray *tmp = cur;
-
-        cur = sorted;
-        sorted = tmp;
-      }
     }
+  self->frame_stamp = g_new0 (guint32, self->n_frame_slots);
+  self->frame_group = g_new (guint32, self->n_frame_slots);
+
+  lazy_reserve (self, 1);
+  self->total[0] = total;
+  self->depth[0] = 0;
+  self->next_sibling[0] = PYR_ID_NONE;
+  self->mstart[0] = 0;
+  self->mlen[0] = self->members->len;
+  self->first_child[0] = self->members->len > 0 ? NOT_OPENED : PYR_ID_NONE;
+  /* an inverted path is a stack read backwards: as deep as the deepest stack */
+  self->max_depth = base->max_depth;
 
   self->n_seen = base->n_seen;
   self->n_passed = base->n_passed;
+}
+
+static guint32
+first_child_of (PyrCallTree *self,
+                guint32      node)
+{
+  guint32 child = self->first_child[node];
+
+  if (G_UNLIKELY (child == NOT_OPENED))
+    {
+      g_mutex_lock (&self->open_lock);
+      if (self->first_child[node] == NOT_OPENED)
+        open_node (self, node);
+      child = self->first_child[node];
+      g_mutex_unlock (&self->open_lock);
+    }
+  return child;
+}
+
+void
+pyr_call_tree_open_all (PyrCallTree *self)
+{
+  g_return_if_fail (PYR_IS_CALL_TREE (self));
+
+  /* children get higher ids than their parent: one pass opens everything */
+  for (guint32 n = 0; n < self->parent->len; n++)
+    first_child_of (self, n);
 }
 
 static PyrCallTree *
@@ -568,7 +706,6 @@ pyr_call_tree_new (PyrProfile       *profile,
       if (!(self->base = pyr_call_tree_new (profile, filter, PYR_CALL_TREE_MERGED, cancellable, error)))
         return NULL;
       build_inverted (self);
-      build_derived (self);
       return g_steal_pointer (&self);
     }
 
@@ -618,7 +755,6 @@ pyr_call_tree_update (PyrCallTree   *previous,
       if (!(self->base = pyr_call_tree_update (previous->base, cancellable, error)))
         return NULL;
       build_inverted (self);
-      build_derived (self);
       return g_steal_pointer (&self);
     }
 
@@ -829,7 +965,7 @@ pyr_call_tree_get_first_child (PyrCallTree *self,
                                guint32      node)
 {
   CHECK_NODE (node, PYR_ID_NONE);
-  return self->first_child[node];
+  return first_child_of (self, node);
 }
 
 guint32

@@ -18,6 +18,12 @@ G_BEGIN_DECLS
  * - BOTTOM_UP: inverted: roots are the functions that ran (self time), their
  *   children their callers. self of a node = weight of the stacks that are
  *   exactly that path reversed; total = the weight of stacks ending in it.
+ *   Built lazily: a node gets its children when pyr_call_tree_get_first_child()
+ *   first asks for them, so a profile of millions of distinct stacks costs
+ *   only what is looked at. Until pyr_call_tree_open_all() has run, the node
+ *   count grows as nodes are opened, and the direct views below cover the
+ *   nodes opened so far (valid until the next opening); read such a tree from
+ *   one thread at a time, or open it all first.
  *
  * Incremental: pyr_call_tree_update() returns a new tree that also covers the
  * samples appended to the profile since this one was built, resuming from the
@@ -57,6 +63,9 @@ void             pyr_call_tree_update_async      (PyrCallTree         *previous,
                                                   gpointer             user_data);
 PyrCallTree     *pyr_call_tree_new_finish        (GAsyncResult        *result,
                                                   GError             **error);
+
+/* BOTTOM_UP: give every node its children now (a no-op for the other kinds). */
+void             pyr_call_tree_open_all          (PyrCallTree         *self);
 
 PyrProfile      *pyr_call_tree_get_profile       (PyrCallTree         *self);
 PyrCallTreeKind  pyr_call_tree_get_kind          (PyrCallTree         *self);

@@ -105,6 +105,109 @@ test_bottom_up (void)
   g_assert_cmpstr (text, ==, "c(5)[b(3)[a(3)] x(2)] b(1)[a(1)]");
 }
 
+/* Every inverted path with its total and self, "c<b<a" style, by walking the opened tree. */
+static void
+collect_paths (PyrCallTree *tree,
+               guint32      node,
+               const char  *prefix,
+               GHashTable  *out)
+{
+  for (guint32 c = pyr_call_tree_get_first_child (tree, node); c != PYR_ID_NONE;
+       c = pyr_call_tree_get_next_sibling (tree, c))
+    {
+      g_autofree char *path = prefix ? g_strdup_printf ("%s<%s", prefix, node_name (tree, c)) : g_strdup (node_name (tree, c));
+
+      /* siblings come heaviest first */
+      if (pyr_call_tree_get_next_sibling (tree, c) != PYR_ID_NONE)
+        g_assert_cmpfloat (pyr_call_tree_get_node_total (tree, c), >=,
+                           pyr_call_tree_get_node_total (tree, pyr_call_tree_get_next_sibling (tree, c)));
+      g_assert_cmpuint (pyr_call_tree_get_parent (tree, c), ==, node);
+      g_assert_cmpuint (pyr_call_tree_get_depth (tree, c), ==, pyr_call_tree_get_depth (tree, node) + 1);
+      g_hash_table_insert (out, g_strdup (path),
+                           g_strdup_printf ("%g/%g", pyr_call_tree_get_node_total (tree, c), pyr_call_tree_get_self (tree, c)));
+      collect_paths (tree, c, path, out);
+    }
+}
+
+static void
+test_bottom_up_lazy_matches_stacks (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GHashTable) want = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) want_self = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) got = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autoptr(PyrProfile) p = NULL;
+  g_autoptr(PyrCallTree) tree = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n_opened;
+
+  /* random stacks over few frames (so paths share and recurse), with their counts */
+  for (guint i = 0; i < 400; i++)
+    {
+      guint depth = g_rand_int_range (rand, 1, 7);
+      guint count = g_rand_int_range (rand, 1, 5);
+      g_autoptr(GPtrArray) frames = g_ptr_array_new ();
+      g_autoptr(GString) path = g_string_new (NULL);
+
+      for (guint d = 0; d < depth; d++)
+        {
+          static const char *names[] = { "a", "b", "c", "d", "e" };
+
+          g_ptr_array_add (frames, (gpointer) names[g_rand_int_range (rand, 0, 5)]);
+          g_string_append_printf (text, "%s%s", d ? ";" : "", (const char *) frames->pdata[d]);
+        }
+      g_string_append_printf (text, " %u\n", count);
+      /* the inverted paths this stack adds to: leaf first */
+      for (guint d = depth; d-- > 0;)
+        {
+          double *w;
+
+          g_string_append_printf (path, "%s%s", d + 1 < depth ? "<" : "", (const char *) frames->pdata[d]);
+          if (!(w = g_hash_table_lookup (want, path->str)))
+            g_hash_table_insert (want, g_strdup (path->str), (w = g_new0 (double, 1)));
+          *w += count;
+        }
+      {
+        double *w;
+
+        if (!(w = g_hash_table_lookup (want_self, path->str)))
+          g_hash_table_insert (want_self, g_strdup (path->str), (w = g_new0 (double, 1)));
+        *w += count;
+      }
+    }
+
+  p = folded (text->str);
+  tree = pyr_call_tree_new (p, NULL, PYR_CALL_TREE_BOTTOM_UP, NULL, NULL);
+  g_assert_cmpuint (pyr_call_tree_get_n_nodes (tree), ==, 1);   /* nothing opened yet */
+  g_assert_cmpfloat (pyr_call_tree_get_total (tree), ==, pyr_profile_get_total_weight (p));
+
+  collect_paths (tree, PYR_CALL_TREE_ROOT, NULL, got);
+  n_opened = pyr_call_tree_get_n_nodes (tree);
+  g_assert_cmpuint (n_opened, ==, g_hash_table_size (want) + 1);
+  g_assert_cmpuint (g_hash_table_size (got), ==, g_hash_table_size (want));
+  g_hash_table_iter_init (&iter, want);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      double *self = g_hash_table_lookup (want_self, key);
+      g_autofree char *expected = g_strdup_printf ("%g/%g", *(double *) value, self ? *self : 0);
+
+      g_assert_cmpstr (g_hash_table_lookup (got, key), ==, expected);
+    }
+  g_assert_cmpuint (pyr_call_tree_get_max_depth (tree), ==, 6);
+
+  /* opening all of it afterwards adds nothing; a fresh tree opened at once has the same count */
+  pyr_call_tree_open_all (tree);
+  g_assert_cmpuint (pyr_call_tree_get_n_nodes (tree), ==, n_opened);
+  {
+    g_autoptr(PyrCallTree) all = pyr_call_tree_new (p, NULL, PYR_CALL_TREE_BOTTOM_UP, NULL, NULL);
+
+    pyr_call_tree_open_all (all);
+    g_assert_cmpuint (pyr_call_tree_get_n_nodes (all), ==, n_opened);
+  }
+}
+
 static void
 test_filter_hidden_and_focus (void)
 {
@@ -574,6 +677,7 @@ main (int   argc,
   g_test_add_func ("/call-tree/merged-left-heavy", test_merged_left_heavy);
   g_test_add_func ("/call-tree/time-order", test_time_order);
   g_test_add_func ("/call-tree/bottom-up", test_bottom_up);
+  g_test_add_func ("/call-tree/bottom-up-lazy-matches-stacks", test_bottom_up_lazy_matches_stacks);
   g_test_add_func ("/call-tree/filter-hidden-and-focus", test_filter_hidden_and_focus);
   g_test_add_func ("/call-tree/filter-merge-recursion", test_filter_merge_recursion);
   g_test_add_func ("/call-tree/filter-time-thread-idle", test_filter_time_thread_idle);
