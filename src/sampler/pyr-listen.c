@@ -286,10 +286,34 @@ pyr_listen_accept (struct pyr_listen     *l,
                    volatile sig_atomic_t *stop,
                    struct pyr_err        *err)
 {
+  sigset_t stops, old;
+  int ret = 0;
+
+  /* A stop signal that lands between the check of *stop and the wait must still end the
+   * wait: the signals stay blocked except inside ppoll, which unblocks them atomically. */
+  sigemptyset (&stops);
+  sigaddset (&stops, SIGINT);
+  sigaddset (&stops, SIGTERM);
+  sigaddset (&stops, SIGHUP);
+  sigprocmask (SIG_BLOCK, &stops, &old);
   for (;;)
     {
-      int fd = accept4 (l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      struct pollfd p = { .fd = l->listen_fd, .events = POLLIN };
+      int fd;
 
+      if (stop != NULL && *stop)
+        {
+          ret = pyr_err_set (err, -EINTR, "interrupted while waiting for a client");
+          break;
+        }
+      if (ppoll (&p, 1, NULL, &old) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          ret = pyr_err_set (err, -errno, "waiting for a client: %s", strerror (errno));
+          break;
+        }
+      fd = accept4 (l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
       if (fd >= 0)
         {
           int one = 1;
@@ -297,14 +321,16 @@ pyr_listen_accept (struct pyr_listen     *l,
           if (l->family != AF_UNIX)
             setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);   /* live: no batching */
           l->client_fd = fd;
-          return 0;
+          break;
         }
-      if (errno == EINTR && stop != NULL && *stop)
-        return pyr_err_set (err, -EINTR, "interrupted while waiting for a client");
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
-      return pyr_err_set (err, -errno, "accept: %s", strerror (errno));
+      if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+        {
+          ret = pyr_err_set (err, -errno, "accept: %s", strerror (errno));
+          break;
+        }
     }
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return ret;
 }
 
 static void *
