@@ -20,6 +20,7 @@ struct _PyrCallTree
 
   guint            n_seen;
   guint            n_passed;
+  guint            limit;        /* samples to cover at most (a snapshot shared with another query) */
 
   /* nodes: for MERGED these are the stack map's filtered tree */
   GArray          *parent;       /* guint32 */
@@ -278,7 +279,7 @@ add_samples (PyrCallTree   *self,
              GCancellable  *cancellable,
              GError       **error)
 {
-  guint n_samples = pyr_profile_get_n_samples (self->profile);
+  guint n_samples = MIN (pyr_profile_get_n_samples (self->profile), self->limit);
   /* read after n_samples: every node a published sample uses is below it */
   guint n_nodes = pyr_profile_get_n_stack_nodes (self->profile);
   const PyrFilter *f;
@@ -684,6 +685,7 @@ call_tree_new_empty (PyrProfile      *profile,
 
   self->profile = g_object_ref (profile);
   self->kind = kind;
+  self->limit = G_MAXUINT;
   return self;
 }
 
@@ -694,16 +696,29 @@ pyr_call_tree_new (PyrProfile       *profile,
                    GCancellable     *cancellable,
                    GError          **error)
 {
+  return pyr_call_tree_new_limited (profile, filter, kind, G_MAXUINT, cancellable, error);
+}
+
+PyrCallTree *
+pyr_call_tree_new_limited (PyrProfile       *profile,
+                           const PyrFilter  *filter,
+                           PyrCallTreeKind   kind,
+                           guint             n_samples,
+                           GCancellable     *cancellable,
+                           GError          **error)
+{
   g_autoptr(PyrCallTree) self = NULL;
 
   g_return_val_if_fail (PYR_IS_PROFILE (profile), NULL);
   g_return_val_if_fail (kind <= PYR_CALL_TREE_BOTTOM_UP, NULL);
 
   self = call_tree_new_empty (profile, kind);
+  self->limit = n_samples;
 
   if (kind == PYR_CALL_TREE_BOTTOM_UP)
     {
-      if (!(self->base = pyr_call_tree_new (profile, filter, PYR_CALL_TREE_MERGED, cancellable, error)))
+      if (!(self->base = pyr_call_tree_new_limited (profile, filter, PYR_CALL_TREE_MERGED, n_samples,
+                                                    cancellable, error)))
         return NULL;
       build_inverted (self);
       return g_steal_pointer (&self);

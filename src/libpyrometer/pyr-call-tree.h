@@ -47,6 +47,14 @@ PyrCallTree     *pyr_call_tree_new               (PyrProfile          *profile,
                                                   PyrCallTreeKind      kind,
                                                   GCancellable        *cancellable,
                                                   GError             **error);
+/* The same over the profile's first n_samples samples only (or all published, if fewer): two
+ * queries over one live profile given the same count agree on what they saw. */
+PyrCallTree     *pyr_call_tree_new_limited       (PyrProfile          *profile,
+                                                  const PyrFilter     *filter,
+                                                  PyrCallTreeKind      kind,
+                                                  guint                n_samples,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
 PyrCallTree     *pyr_call_tree_update            (PyrCallTree         *previous,
                                                   GCancellable        *cancellable,
                                                   GError             **error);

@@ -274,13 +274,21 @@ pyr_diff_new (PyrProfile       *before,
   g_return_val_if_fail (PYR_IS_PROFILE (before), NULL);
   g_return_val_if_fail (PYR_IS_PROFILE (after), NULL);
 
-  if (!(tb = pyr_call_tree_new (before, before_filter, PYR_CALL_TREE_MERGED, cancellable, error)))
-    return NULL;
   /* A live profile against itself: one snapshot for both sides, or the samples appended between
    * two snapshots would show up as a change. */
-  if (before == after && pyr_filter_equal (before_filter, after_filter))
-    ta = g_object_ref (tb);
-  else if (!(ta = pyr_call_tree_new (after, after_filter, PYR_CALL_TREE_MERGED, cancellable, error)))
+  if (before == after)
+    {
+      guint n_samples = pyr_profile_get_n_samples (before);
+
+      if (!(tb = pyr_call_tree_new_limited (before, before_filter, PYR_CALL_TREE_MERGED, n_samples, cancellable, error)))
+        return NULL;
+      if (pyr_filter_equal (before_filter, after_filter))
+        ta = g_object_ref (tb);
+      else if (!(ta = pyr_call_tree_new_limited (after, after_filter, PYR_CALL_TREE_MERGED, n_samples, cancellable, error)))
+        return NULL;
+    }
+  else if (!(tb = pyr_call_tree_new (before, before_filter, PYR_CALL_TREE_MERGED, cancellable, error)) ||
+           !(ta = pyr_call_tree_new (after, after_filter, PYR_CALL_TREE_MERGED, cancellable, error)))
     return NULL;
 
   self = g_object_new (PYR_TYPE_DIFF, NULL);

@@ -209,6 +209,26 @@ test_bottom_up_lazy_matches_stacks (void)
 }
 
 static void
+test_limited (void)
+{
+  g_autoptr(PyrProfile) p = folded ("a;b 1\na;c 2\nd 4\n");
+  g_autoptr(PyrCallTree) two = pyr_call_tree_new_limited (p, NULL, PYR_CALL_TREE_MERGED, 2, NULL, NULL);
+  g_autoptr(PyrCallTree) more = pyr_call_tree_new_limited (p, NULL, PYR_CALL_TREE_MERGED, 99, NULL, NULL);
+  g_autoptr(PyrCallTree) inverted = pyr_call_tree_new_limited (p, NULL, PYR_CALL_TREE_BOTTOM_UP, 1, NULL, NULL);
+  g_autoptr(PyrCallTree) rest = NULL;
+
+  g_assert_cmpuint (pyr_profile_get_n_samples (p), ==, 3);
+  g_assert_cmpuint (pyr_call_tree_get_n_samples_seen (two), ==, 2);
+  g_assert_cmpfloat (pyr_call_tree_get_total (two), ==, 3);
+  g_assert_cmpuint (pyr_call_tree_get_n_samples_seen (more), ==, 3);   /* only what there is */
+  g_assert_cmpfloat (pyr_call_tree_get_total (more), ==, 7);
+  g_assert_cmpfloat (pyr_call_tree_get_total (inverted), ==, 1);
+  /* an update goes on to the end */
+  rest = pyr_call_tree_update (two, NULL, NULL);
+  g_assert_cmpfloat (pyr_call_tree_get_total (rest), ==, 7);
+}
+
+static void
 test_filter_hidden_and_focus (void)
 {
   g_autoptr(PyrProfile) p = folded ("main;lib;work 3\nmain;lib;other;work 2\nmain;idle 5\n");
@@ -602,6 +622,8 @@ test_async_while_appending (void)
   g_autoptr(PyrCallTree) tree = NULL;
   g_autoptr(PyrCallTree) updated = NULL;
   GAsyncResult *r_tree = NULL, *r_table = NULL, *r_timeline = NULL, *r_diff = NULL, *r_update = NULL;
+  GAsyncResult *r_diff_filtered = NULL;
+  g_autoptr(PyrFilter) no_idle = pyr_filter_new ();
   guint32 t = pyr_profile_add_thread (p, 1, 1, "main");
   guint32 frames[8];
   guint total = 0;
@@ -622,6 +644,9 @@ test_async_while_appending (void)
           pyr_function_table_new_async (p, NULL, PYR_FUNCTION_TABLE_BY_FUNCTION, NULL, got_result, &r_table);
           pyr_timeline_new_async (p, NULL, 0, -1, 100, NULL, got_result, &r_timeline);
           pyr_diff_new_async (p, NULL, p, NULL, NULL, got_result, &r_diff);
+          /* another filter (that drops nothing here): still one snapshot for both sides */
+          pyr_filter_set_include_idle (no_idle, FALSE);
+          pyr_diff_new_async (p, NULL, p, no_idle, NULL, got_result, &r_diff_filtered);
         }
       /* the writer goes on while the workers read */
       for (guint i = 0; i < 50000; i++, total++)
@@ -653,6 +678,13 @@ test_async_while_appending (void)
       g_assert_cmpfloat_with_epsilon (pyr_diff_get_function_after_total (diff, i),
                                       pyr_diff_get_function_before_total (diff, i), 1e-12);
   }
+  {
+    g_autoptr(PyrDiff) diff = pyr_diff_new_finish (wait_for (&r_diff_filtered), &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (pyr_diff_get_before_weight (diff), ==, pyr_diff_get_after_weight (diff));
+    g_assert_cmpfloat (pyr_diff_get_before_weight (diff), >=, 50000);
+  }
 
   /* the update takes the tree to everything appended since */
   pyr_call_tree_update_async (tree, NULL, got_result, &r_update);
@@ -662,6 +694,7 @@ test_async_while_appending (void)
   g_assert_cmpfloat (pyr_call_tree_get_total (updated), ==, total);
 
   g_object_unref (r_tree);
+  g_object_unref (r_diff_filtered);
   g_object_unref (r_table);
   g_object_unref (r_timeline);
   g_object_unref (r_diff);
@@ -677,6 +710,7 @@ main (int   argc,
   g_test_add_func ("/call-tree/merged-left-heavy", test_merged_left_heavy);
   g_test_add_func ("/call-tree/time-order", test_time_order);
   g_test_add_func ("/call-tree/bottom-up", test_bottom_up);
+  g_test_add_func ("/call-tree/limited-to-a-snapshot", test_limited);
   g_test_add_func ("/call-tree/bottom-up-lazy-matches-stacks", test_bottom_up_lazy_matches_stacks);
   g_test_add_func ("/call-tree/filter-hidden-and-focus", test_filter_hidden_and_focus);
   g_test_add_func ("/call-tree/filter-merge-recursion", test_filter_merge_recursion);
