@@ -255,6 +255,14 @@ connect_to (const char *where)
       fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       g_assert_cmpint (connect (fd, (struct sockaddr *) &un, sizeof un), ==, 0);
     }
+  else if (g_str_has_prefix (where, "tcp:[::1]:"))
+    {
+      struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+      in6.sin6_port = htons ((uint16_t) atoi (strrchr (where, ':') + 1));
+      fd = socket (AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      g_assert_cmpint (connect (fd, (struct sockaddr *) &in6, sizeof in6), ==, 0);
+    }
   else
     {
       struct sockaddr_in in = { .sin_family = AF_INET };
@@ -473,6 +481,46 @@ test_tcp_launch (void)
   close (err_fd);
 }
 
+/* An IPv6 literal in brackets: bound as given, printed the same way. */
+static void
+test_tcp_ipv6 (void)
+{
+  g_autofree char *pid = NULL, *where = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  int probe = socket (AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+  GPid target, sp;
+  int target_out, err_fd, fd;
+  Stream s;
+
+  if (skip_without_python ())
+    return;
+  if (probe < 0 || bind (probe, (struct sockaddr *) &any, sizeof any) < 0)
+    {
+      if (probe >= 0)
+        close (probe);
+      g_test_skip ("no IPv6 loopback here");
+      return;
+    }
+  close (probe);
+  target = target_start (&target_out);
+  pid = g_strdup_printf ("%d", (int) target);
+  {
+    const char *args[] = { "--listen", "tcp:[::1]:0", "--pid", pid, "--rate", "200", NULL };
+    sp = sampler_listen (args, &err_fd, &where);
+  }
+  g_assert_true (g_str_has_prefix (where, "tcp:[::1]:"));
+  fd = connect_to (where);
+  data = receive (fd, 700);
+  close (fd);
+  decode (data, &s);
+  g_assert_cmpuint (s.spin_leaf, >, 0);
+  g_assert_cmpint (wait_exit (sp, 10), ==, 8);
+  stream_clear (&s);
+  close (err_fd);
+  target_stop (target, target_out);
+}
+
 /* While one client records, another gets a stream that only ends, saying why. */
 static void
 test_second_client_refused (void)
@@ -679,6 +727,7 @@ main (int    argc,
 
   g_test_add_func ("/sampler/listen/unix-attach-client-leaves", test_unix_attach);
   g_test_add_func ("/sampler/listen/tcp-launch-waits-for-client", test_tcp_launch);
+  g_test_add_func ("/sampler/listen/tcp-ipv6-literal", test_tcp_ipv6);
   g_test_add_func ("/sampler/listen/second-client-refused", test_second_client_refused);
   g_test_add_func ("/sampler/listen/error-reaches-client", test_error_reaches_client);
   g_test_add_func ("/sampler/listen/interrupted-while-waiting", test_interrupted_while_waiting);
