@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pyr-dump.h"
+#include "pyr-list.h"
 #include "pyr-listen.h"
 #include "pyr-python.h"
 #include "pyr-record.h"
@@ -61,6 +62,8 @@ static const char usage_text[] =
   "                           authenticated nor encrypted: listen on 127.0.0.1 and\n"
   "                           forward it (ssh -L), or on a socket in a shared folder\n"
   "      --dump               print every thread's current stack once, as text, and exit\n"
+  "      --list               print the Python processes of this machine, one JSON object\n"
+  "                           a line, and exit (needs no privilege; see process-list.md)\n"
   "      --idle               keep samples of idle threads, flagged as idle (the default)\n"
   "      --no-idle            drop samples of idle threads (like py-spy without --idle)\n"
   "      --gil                keep only the thread holding the GIL\n"
@@ -291,6 +294,7 @@ main (int    argc,
     { "output", required_argument, NULL, 'o' },
     { "listen", required_argument, NULL, 'L' },
     { "dump", no_argument, NULL, 'D' },
+    { "list", no_argument, NULL, 'l' },
     { "idle", no_argument, NULL, 'i' },
     { "no-idle", no_argument, NULL, 'I' },
     { "gil", no_argument, NULL, 'g' },
@@ -310,6 +314,7 @@ main (int    argc,
   bool output_given = false;
   double startup_timeout = 10;
   bool dump = false;
+  bool list = false;
   long pid = 0;
   char **command = NULL;
   pid_t child = 0;
@@ -363,6 +368,9 @@ main (int    argc,
         case 'D':
           dump = true;
           break;
+        case 'l':
+          list = true;
+          break;
         case 'L':
           if (pyr_listen_parse (&listener, optarg, &err) < 0)
             {
@@ -399,6 +407,15 @@ main (int    argc,
           fprintf (stderr, "Try 'pyrometer-sampler --help' for more information.\n");
           return EXIT_USAGE;
         }
+    }
+  if (list)
+    {
+      if (pyr_list_write (stdout, NULL, &err) < 0)
+        {
+          fprintf (stderr, "pyrometer-sampler: %s\n", err.msg);
+          return EXIT_ERROR;
+        }
+      return EXIT_OK;
     }
   if (optind < argc)
     command = argv + optind;
