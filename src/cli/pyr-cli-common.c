@@ -35,12 +35,58 @@ pyr_cli_load (const char *command,
   skipped = pyr_profile_dup_metadata (profile, "skipped-lines");
   first = pyr_profile_dup_metadata (profile, "first-skipped-line");
   if (skipped != NULL && g_strcmp0 (skipped, "0") != 0)
-    fprintf (stderr, _("pyrometer-cli %s: warning: %s: skipped %s lines that are not stacks (the first is line %s)\n"),
-             command, path, skipped, first ? first : "?");
+    {
+      guint64 n = g_ascii_strtoull (skipped, NULL, 10);
+
+      /* Translators: the first %s is the command, the second a file, the third the number of lines,
+       * the last a line number */
+      fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
+                                    "pyrometer-cli %s: warning: %s: skipped %s line that is not a stack (line %s)\n",
+                                    "pyrometer-cli %s: warning: %s: skipped %s lines that are not stacks (the first is line %s)\n",
+                                    (gulong) MIN (n, G_MAXULONG)),
+               command, path, skipped, first ? first : "?");
+    }
   if (pyr_profile_get_approximate (profile))
     fprintf (stderr, _("pyrometer-cli %s: note: %s: approximate counts (the flame graph left out frames too narrow to draw)\n"),
              command, path);
   return g_steal_pointer (&profile);
+}
+
+guint
+pyr_cli_text_width (const char *text)
+{
+  guint width = 0;
+
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          width++;   /* a stray byte: the terminal shows something one column wide */
+          continue;
+        }
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
+void
+pyr_cli_append_padded (GString    *out,
+                       const char *text,
+                       guint       width,
+                       gboolean    align_left)
+{
+  guint used = pyr_cli_text_width (text);
+
+  if (align_left)
+    g_string_append (out, text);
+  for (; used < width; used++)
+    g_string_append_c (out, ' ');
+  if (!align_left)
+    g_string_append (out, text);
 }
 
 char *

@@ -83,11 +83,26 @@ pyr_cli_diff (int    argc,
     }
   else
     {
-      printf (_("Before: %s (%u samples)\nAfter:  %s (%u samples)\nShares of each profile’s total %s; change in percentage points.\n\n"),
-              args[0], pyr_profile_get_n_samples (before), args[1], pyr_profile_get_n_samples (after),
-              g_str_equal (pyr_diff_get_normalization (diff), "time") ? _("time") : _("samples"));
-      printf ("  %8s %8s %8s   %8s %8s %8s  %s\n", _("Total"), _("→"), _("Change"), _("Own"), _("→"), _("Change"),
-              _("Function (file:line)"));
+      guint nb = pyr_profile_get_n_samples (before), na = pyr_profile_get_n_samples (after);
+      /* columns as wide as their translated headers, at least as wide as the numbers need */
+      const char *headers[6] = { _("Total"), _("→"), _("Change"), _("Own"), _("→"), _("Change") };
+      guint widths[6];
+      g_autoptr(GString) header = g_string_new (NULL);
+
+      /* Translators: %s is a file name, %u its number of samples; keep "Before:" and "After:" as wide as each other */
+      printf (g_dngettext (GETTEXT_PACKAGE, "Before: %s (%u sample)\n", "Before: %s (%u samples)\n", nb), args[0], nb);
+      printf (g_dngettext (GETTEXT_PACKAGE, "After:  %s (%u sample)\n", "After:  %s (%u samples)\n", na), args[1], na);
+      fputs (g_str_equal (pyr_diff_get_normalization (diff), "time")
+             ? _("Shares of each profile’s total time; change in percentage points.\n\n")
+             : _("Shares of each profile’s total samples; change in percentage points.\n\n"), stdout);
+      for (guint k = 0; k < G_N_ELEMENTS (headers); k++)
+        {
+          widths[k] = MAX (8, pyr_cli_text_width (headers[k]));
+          g_string_append (header, k == 3 ? "   " : k ? " " : "  ");
+          pyr_cli_append_padded (header, headers[k], widths[k], FALSE);
+        }
+      g_string_append_printf (header, "  %s\n", _("Function (file:line)"));
+      fputs (header->str, stdout);
       for (guint i = 0; i < n; i++)
         {
           double bt = 100 * pyr_diff_get_function_before_total (diff, i);
@@ -104,7 +119,10 @@ pyr_cli_diff (int    argc,
             where = g_strdup_printf ("%s (%s)", pyr_diff_get_function_name (diff, i), file);
           else
             where = g_strdup (pyr_diff_get_function_name (diff, i));
-          printf ("  %7.2f%% %7.2f%% %+8.2f   %7.2f%% %7.2f%% %+8.2f  %s\n", bt, at, at - bt, bs, as, as - bs, where);
+          /* the same widths as the headers; the percent sign takes one column */
+          printf ("  %*.2f%% %*.2f%% %+*.2f   %*.2f%% %*.2f%% %+*.2f  %s\n",
+                  (int) widths[0] - 1, bt, (int) widths[1] - 1, at, (int) widths[2], at - bt,
+                  (int) widths[3] - 1, bs, (int) widths[4] - 1, as, (int) widths[5], as - bs, where);
         }
     }
 

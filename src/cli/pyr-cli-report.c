@@ -34,6 +34,10 @@ report_table (PyrProfile          *profile,
   const char *shown_units = g_str_equal (units, "samples") && rate > 0 ? "seconds" : units;
   double scale = shown_units != units ? 1 / rate : 1;
   g_autofree guint32 *order = NULL;
+  /* columns as wide as their translated headers, at least as wide as the numbers need */
+  const char *headers[4] = { _("%Own"), _("%Total"), _("Own"), _("Total") };
+  guint widths[4] = { 6, 6, 10, 10 };
+  g_autoptr(GString) text = g_string_new (NULL);
   guint n;
 
   order = pyr_function_table_get_sorted (table, opts->sort_total ? PYR_FUNCTION_TABLE_SORT_TOTAL
@@ -42,8 +46,16 @@ report_table (PyrProfile          *profile,
     n = opts->limit;
 
   if (!opts->json)
-    printf ("  %6s  %6s  %10s  %10s  %s\n", _("%Own"), _("%Total"), _("Own"), _("Total"),
-            opts->by_line ? _("Line (function)") : _("Function (file:line)"));
+    {
+      for (guint k = 0; k < G_N_ELEMENTS (headers); k++)
+        {
+          widths[k] = MAX (widths[k], pyr_cli_text_width (headers[k]));
+          g_string_append (text, "  ");
+          pyr_cli_append_padded (text, headers[k], widths[k], FALSE);
+        }
+      g_string_append_printf (text, "  %s\n", opts->by_line ? _("Line (function)") : _("Function (file:line)"));
+      fputs (text->str, stdout);
+    }
 
   for (guint i = 0; i < n; i++)
     {
@@ -95,7 +107,18 @@ report_table (PyrProfile          *profile,
             where = g_strdup_printf ("%s (%s)", name, file);
           else
             where = g_strdup (name);
-          printf ("  %5.1f%%  %5.1f%%  %10s  %10s  %s\n", self_pct, tot_pct, own, all, where);
+          g_autofree char *self_text = g_strdup_printf ("%.1f%%", self_pct);
+          g_autofree char *total_text = g_strdup_printf ("%.1f%%", tot_pct);
+          const char *cells[4] = { self_text, total_text, own, all };
+
+          g_string_truncate (text, 0);
+          for (guint k = 0; k < G_N_ELEMENTS (cells); k++)
+            {
+              g_string_append (text, "  ");
+              pyr_cli_append_padded (text, cells[k], widths[k], FALSE);
+            }
+          g_string_append_printf (text, "  %s\n", where);
+          fputs (text->str, stdout);
         }
     }
 }

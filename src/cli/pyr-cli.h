@@ -22,6 +22,14 @@ void        pyr_cli_print_error     (const char  *command,
 /* "1.25s", "340ms", "12", "1.5 MB": a weight in the profile's units */
 char       *pyr_cli_format_weight   (double       weight,
                                      const char  *units);
+/* Columns a terminal gives the text (wide characters count two): for tables whose headers
+ * are translated, so widths come from the words, not from English. */
+guint       pyr_cli_text_width      (const char  *text);
+/* text padded with spaces to width columns, on the right (align_left) or on the left */
+void        pyr_cli_append_padded   (GString     *out,
+                                     const char  *text,
+                                     guint        width,
+                                     gboolean     align_left);
 /* A JSON string literal, quotes included */
 void        pyr_cli_append_json_string (GString  *out,
                                         const char *str);

@@ -162,15 +162,18 @@ pyr_json_reader_token_name (PyrJsonToken token)
 {
   switch (token)
     {
-    case PYR_JSON_TOKEN_ERROR: return "error";
-    case PYR_JSON_TOKEN_EOF: return "end of data";
-    case PYR_JSON_TOKEN_BEGIN_OBJECT: return "an object";
+    /* Translators: this and the next ones name what a JSON file had where something else was
+     * expected: "expected a number, found <this>". JSON's own words (true, false, null) and
+     * brackets stay as they are. */
+    case PYR_JSON_TOKEN_ERROR: return _("error");
+    case PYR_JSON_TOKEN_EOF: return _("end of data");
+    case PYR_JSON_TOKEN_BEGIN_OBJECT: return _("an object");
     case PYR_JSON_TOKEN_END_OBJECT: return "'}'";
-    case PYR_JSON_TOKEN_BEGIN_ARRAY: return "an array";
+    case PYR_JSON_TOKEN_BEGIN_ARRAY: return _("an array");
     case PYR_JSON_TOKEN_END_ARRAY: return "']'";
-    case PYR_JSON_TOKEN_MEMBER: return "a member name";
-    case PYR_JSON_TOKEN_STRING: return "a string";
-    case PYR_JSON_TOKEN_NUMBER: return "a number";
+    case PYR_JSON_TOKEN_MEMBER: return _("a member name");
+    case PYR_JSON_TOKEN_STRING: return _("a string");
+    case PYR_JSON_TOKEN_NUMBER: return _("a number");
     case PYR_JSON_TOKEN_TRUE: return "true";
     case PYR_JSON_TOKEN_FALSE: return "false";
     case PYR_JSON_TOKEN_NULL: return "null";

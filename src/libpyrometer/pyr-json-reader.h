@@ -69,6 +69,7 @@ gboolean       pyr_json_reader_get_double        (PyrJsonReader  *self,
 gsize          pyr_json_reader_get_offset        (PyrJsonReader  *self);
 guint          pyr_json_reader_get_depth         (PyrJsonReader  *self);
 char          *pyr_json_reader_dup_path          (PyrJsonReader  *self);
+/* What the token is, in words for messages ("a string"): translated. */
 const char    *pyr_json_reader_token_name        (PyrJsonToken    token);
 
 gboolean       pyr_json_reader_failed            (PyrJsonReader  *self);

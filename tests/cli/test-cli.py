@@ -102,6 +102,27 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertIn("skipped 2 lines", err)
 
+    def test_one_skipped_line_is_singular(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "one-bad.txt")
+            with open(path, "w") as f:
+                f.write("a;b 3\nthis is not a stack\na;c 1\n")
+            rc, out, err = run("report", path)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("skipped 1 line that is not a stack (line 2)", err)
+
+    def test_table_columns_line_up(self):
+        rc, out, err = run("report", data("folded", "simple.txt"))
+        self.assertEqual(rc, 0, err)
+        lines = [l for l in out.splitlines() if l.startswith("  ")]
+        header, rows = lines[0], lines[1:]
+        # every row's columns end where the header's do (widths in characters, not bytes)
+        ends = [i + 1 for i in range(len(header) - 1) if header[i] != " " and header[i + 1] == " "][:4]
+        for row in rows:
+            for end in ends:
+                self.assertNotEqual(row[end - 1], " ", (header, row))
+                self.assertEqual(row[end], " ", (header, row))
+
     def test_austin_units(self):
         rc, out, err = run("report", "--json", data("folded", "inferno-austin-flames.txt"))
         self.assertEqual(rc, 0, err)
