@@ -655,6 +655,8 @@ pyr_flamegraph_svg_options_init (PyrFlamegraphSvgOptions *options)
   memset (options, 0, sizeof *options);
   options->inverted = TRUE;
   options->width = DEFAULT_WIDTH;
+  /* as flamegraph.pl: a million-node profile would otherwise write every invisible frame */
+  options->min_width = PYR_FLAMEGRAPH_SVG_DEFAULT_MIN_WIDTH;
 }
 
 gboolean

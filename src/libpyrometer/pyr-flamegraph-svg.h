@@ -47,14 +47,21 @@ typedef struct
 {
   gboolean    inverted;     /* icicle: root on top (py-spy's default) */
   gboolean    flamechart;   /* keep sample order instead of merging siblings by name */
-  double      min_width;    /* in pixels of a 1200-pixel-wide graph; 0 keeps every frame */
+  double      min_width;    /* in pixels of a 1200-pixel-wide graph: narrower frames (and what they
+                             * call) are left out and counted; 0 keeps every frame */
   const char *title;        /* NULL: "Flame Graph" / "Flame Chart" / "Differential Flame Graph" */
   guint       width;        /* 0: 1200 */
 } PyrFlamegraphSvgOptions;
 
+/* flamegraph.pl's default: frames under a tenth of a pixel are not drawn */
+#define PYR_FLAMEGRAPH_SVG_DEFAULT_MIN_WIDTH 0.1
+
+/* Icicle, 1200 pixels, min_width PYR_FLAMEGRAPH_SVG_DEFAULT_MIN_WIDTH. */
 void     pyr_flamegraph_svg_options_init (PyrFlamegraphSvgOptions *options);
 
-/* An icicle graph with every frame kept (min_width 0), so that it imports back exactly. */
+/* An icicle graph with the default options (flame chart or upright when the profile was imported
+ * as one). Frames under min_width are left out, their number in data-pruned-frames, and an
+ * import of the file marks the profile approximate; _full() with min_width 0 keeps every frame. */
 gboolean pyr_flamegraph_svg_export  (PyrProfile                     *profile,
                                      GOutputStream                  *out,
                                      GCancellable                   *cancellable,

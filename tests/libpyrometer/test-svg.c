@@ -1013,8 +1013,14 @@ test_export_round_trip_exact (void)
   for (guint fractional = 0; fractional < 2; fractional++)
     {
       g_autoptr(PyrProfile) profile = build_profile (fractional);
+      PyrFlamegraphSvgOptions every_frame;
       gsize len;
-      g_autofree char *svg = export_to_string (profile, NULL, &len);
+      g_autofree char *svg = NULL;
+
+      /* exact: no frame left out, however narrow */
+      pyr_flamegraph_svg_options_init (&every_frame);
+      every_frame.min_width = 0;
+      svg = export_to_string (profile, &every_frame, &len);
       g_autoptr(PyrProfile) back = reimport (svg, len);
       g_autoptr(GPtrArray) s1 = profile_sequence (profile);
       g_autoptr(GPtrArray) s2 = profile_sequence (back);
@@ -1103,8 +1109,9 @@ test_export_min_width_prunes (void)
   pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, a, 100000, 0);
   pyr_profile_append_sample (profile, PYR_TIME_NONE, thread, abc, 1, 0);   /* 0.01 px */
 
+  /* the default is flamegraph.pl's 0.1 px */
   pyr_flamegraph_svg_options_init (&options);
-  options.min_width = 0.1;
+  g_assert_cmpfloat (options.min_width, ==, 0.1);
   svg = export_to_string (profile, &options, &len);
   g_assert_nonnull (strstr (svg, "data-pruned-frames=\"2\""));
   back = reimport (svg, len);
@@ -1113,6 +1120,23 @@ test_export_min_width_prunes (void)
   table = sequence_table (seq);
   g_assert_cmpuint (g_hash_table_size (table), ==, 1);
   g_assert_cmpfloat (*(double *) g_hash_table_lookup (table, "a (a.py:1)"), ==, 100001);
+
+  /* 0 keeps every frame, and the file reads back exactly */
+  {
+    g_autofree char *all = NULL;
+    g_autoptr(PyrProfile) exact = NULL;
+    g_autoptr(GPtrArray) exact_seq = NULL;
+    g_autoptr(GHashTable) exact_table = NULL;
+
+    options.min_width = 0;
+    all = export_to_string (profile, &options, &len);
+    g_assert_nonnull (strstr (all, "data-pruned-frames=\"0\""));
+    exact = reimport (all, len);
+    g_assert_false (pyr_profile_get_approximate (exact));
+    exact_seq = profile_sequence (exact);
+    exact_table = sequence_table (exact_seq);
+    g_assert_cmpuint (g_hash_table_size (exact_table), ==, 2);
+  }
 }
 
 static void
