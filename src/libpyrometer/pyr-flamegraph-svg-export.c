@@ -659,6 +659,23 @@ pyr_flamegraph_svg_options_init (PyrFlamegraphSvgOptions *options)
   options->min_width = PYR_FLAMEGRAPH_SVG_DEFAULT_MIN_WIDTH;
 }
 
+void
+pyr_flamegraph_svg_options_init_for_profile (PyrFlamegraphSvgOptions *options,
+                                             PyrProfile              *profile)
+{
+  g_autofree char *flamechart = NULL;
+  g_autofree char *inverted = NULL;
+
+  g_return_if_fail (PYR_IS_PROFILE (profile));
+
+  /* a flame chart or an upright graph that was imported is written back as one */
+  pyr_flamegraph_svg_options_init (options);
+  flamechart = pyr_profile_dup_metadata (profile, "flamechart");
+  inverted = pyr_profile_dup_metadata (profile, "inverted");
+  options->flamechart = g_strcmp0 (flamechart, "true") == 0;
+  options->inverted = g_strcmp0 (inverted, "false") != 0;
+}
+
 gboolean
 pyr_flamegraph_svg_export_full (PyrProfile                     *profile,
                                 const PyrFlamegraphSvgOptions  *options,
@@ -694,17 +711,10 @@ pyr_flamegraph_svg_export (PyrProfile     *profile,
                            GError        **error)
 {
   PyrFlamegraphSvgOptions options;
-  g_autofree char *flamechart = NULL;
-  g_autofree char *inverted = NULL;
 
   g_return_val_if_fail (PYR_IS_PROFILE (profile), FALSE);
 
-  /* a flame chart or an upright graph that was imported is written back as one */
-  pyr_flamegraph_svg_options_init (&options);
-  flamechart = pyr_profile_dup_metadata (profile, "flamechart");
-  inverted = pyr_profile_dup_metadata (profile, "inverted");
-  options.flamechart = g_strcmp0 (flamechart, "true") == 0;
-  options.inverted = g_strcmp0 (inverted, "false") != 0;
+  pyr_flamegraph_svg_options_init_for_profile (&options, profile);
   return pyr_flamegraph_svg_export_full (profile, &options, out, cancellable, error);
 }
 

@@ -58,6 +58,9 @@ typedef struct
 
 /* Icicle, 1200 pixels, min_width PYR_FLAMEGRAPH_SVG_DEFAULT_MIN_WIDTH. */
 void     pyr_flamegraph_svg_options_init (PyrFlamegraphSvgOptions *options);
+/* The same, but a flame chart or upright graph that was imported is written back as one. */
+void     pyr_flamegraph_svg_options_init_for_profile (PyrFlamegraphSvgOptions *options,
+                                                      PyrProfile              *profile);
 
 /* An icicle graph with the default options (flame chart or upright when the profile was imported
  * as one). Frames under min_width are left out, their number in data-pruned-frames, and an

@@ -218,6 +218,21 @@ class Convert(unittest.TestCase):
             doc = json.load(f)
         self.assertEqual(doc["$schema"], "https://www.speedscope.app/file-format-schema.json")
 
+    def test_svg_min_width(self):
+        src = self.out("narrow.txt")
+        with open(src, "w") as f:
+            f.write("a 100000\na;b 1\n")   # b is 0.012 px of a 1200 px graph
+        rc, _, err = run("convert", src, "-o", self.out("default.svg"))
+        self.assertEqual(rc, 0, err)
+        with open(self.out("default.svg")) as f:
+            self.assertIn('data-pruned-frames="1"', f.read())
+        rc, _, err = run("convert", "--min-width", "0", src, "-o", self.out("all.svg"))
+        self.assertEqual(rc, 0, err)
+        with open(self.out("all.svg")) as f:
+            text = f.read()
+        self.assertIn('data-pruned-frames="0"', text)
+        self.assertIn("<title>b (", text)
+
 
 class Diff(unittest.TestCase):
     def test_json_sorted_by_change(self):
