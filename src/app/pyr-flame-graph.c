@@ -36,9 +36,13 @@ struct _PyrFlameGraph
   gboolean             dragging;       /* moved past the threshold: not a click */
   double               pinch_scale;
 
-  guint8              *search_match;   /* per node, NULL without a search */
-  char                *search_text;    /* re-applied to a replaced tree */
+  guint8              *search_match;   /* per node of search_tree, NULL without a search */
+  PyrFlameTree        *search_tree;    /* what search_match was computed for */
+  char                *search_text;    /* NULL without a search; re-applied to a replaced tree */
   gboolean             search_regex;
+  GCancellable        *search_cancellable;
+  guint                search_generation;
+  gboolean             search_pending;
   double               last_upper;     /* of the vadjustment, to keep a flame's root in place */
   double               matched_fraction;
   GHashTable          *highlighted;    /* frame ids */
@@ -49,9 +53,18 @@ struct _PyrFlameGraph
   PyrFlameTree        *colours_tree;   /* not a reference: compared only */
   gboolean             colours_dark;
   PyrFlameColorMode    colours_mode;
+  GPtrArray           *legend;         /* computed with the colours, on the layout's thread */
+  PyrFlameTree        *legend_tree;    /* not a reference: compared only */
+  PyrFlameColorMode    legend_mode;
+  gboolean             legend_dark;
+
   GHashTable          *labels;         /* guint64 key → PangoLayout */
   PyrFlameTree        *labels_tree;    /* not a reference: compared only */
   PangoFontDescription *label_font;
+  gboolean             shape_budgeted; /* drawing a frame on screen, not an export */
+  gint64               shape_deadline; /* monotonic µs; 0: shape every label */
+  gboolean             labels_missing; /* some were left for the next frame */
+  guint                labels_tick;
 
   GtkWidget           *context_menu;   /* GtkPopoverMenu, a child of ours */
 
@@ -71,6 +84,7 @@ enum {
   PROP_SEARCH_ACTIVE,
   PROP_LAYOUT_PENDING,
   PROP_COLOR_MODE,
+  PROP_SEARCH_PENDING,
   N_PROPS,
   /* GtkScrollable */
   PROP_HADJUSTMENT = N_PROPS,
@@ -81,6 +95,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  LEGEND_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_ENUM_TYPE (PyrFlameOrientation, pyr_flame_orientation,
                     G_DEFINE_ENUM_VALUE (PYR_FLAME_ORIENTATION_ICICLE, "icicle"),
                     G_DEFINE_ENUM_VALUE (PYR_FLAME_ORIENTATION_FLAME, "flame"))
@@ -89,6 +110,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PyrFlameGraph, pyr_flame_graph, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
 
 static void pyr_flame_graph_queue_layout (PyrFlameGraph *self);
+static void clear_search (PyrFlameGraph *self);
 static void pyr_flame_graph_update_actions (PyrFlameGraph *self);
 
 GtkWidget *
@@ -203,8 +225,12 @@ frame_colours (PyrFlameGraph *self,
   PyrFlameTree *tree = self->layout->tree;
   guint n_frames = pyr_profile_get_n_frames (pyr_flame_tree_get_profile (tree));
 
-  if (self->colours != NULL && self->colours_tree == tree && self->colours_dark == dark &&
-      self->colours_mode == self->color_mode && self->n_colours >= n_frames)
+  /* On screen, colours come with the layout from its worker thread (a big tree takes
+   * 10-20 ms to colour); a style or mode switch shows the old ones until the new arrive.
+   * Exports and first frames compute them here. */
+  if (self->colours != NULL && self->colours_tree == tree &&
+      (self->shape_budgeted || (self->colours_dark == dark && self->colours_mode == self->color_mode &&
+                                self->n_colours >= n_frames)))
     return self->colours;
 
   g_free (self->colours);
@@ -232,6 +258,19 @@ label_font (PyrFlameGraph *self)
  * the full text per frame, and elided versions per frame and width (in steps of
  * 4 px). Redraws for hover, selection and scrolling then only paint glyphs.
  */
+/* A frame on screen shapes labels for a few milliseconds at most (a zoom shows hundreds of
+ * new widths at once); the rest are drawn in the next frames, which come right after. */
+#define SHAPE_BUDGET_US 2500
+
+static gboolean
+out_of_shaping_time (PyrFlameGraph *self)
+{
+  if (self->shape_deadline == 0 || g_get_monotonic_time () < self->shape_deadline)
+    return FALSE;
+  self->labels_missing = TRUE;
+  return TRUE;
+}
+
 static PangoLayout *
 cached_layout (PyrFlameGraph *self,
                guint64        key,
@@ -241,7 +280,11 @@ cached_layout (PyrFlameGraph *self,
 
   if (layout == NULL)
     {
-      guint64 *k = g_new (guint64, 1);
+      guint64 *k;
+
+      if (out_of_shaping_time (self))
+        return NULL;
+      k = g_new (guint64, 1);
 
       layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
       pango_layout_set_font_description (layout, self->label_font);
@@ -283,13 +326,15 @@ label_layout (PyrFlameGraph *self,
       g_autofree char *text = node == 0 ? g_strdup (pyr_flame_tree_get_name (tree, node))
                                         : pyr_profile_format_frame (pyr_flame_tree_get_profile (tree), frame);
 
-      full = cached_layout (self, key, text);
+      if (!(full = cached_layout (self, key, text)))
+        return NULL;
     }
   pango_layout_get_pixel_size (full, &width, text_height);
   if (width <= available)
     return full;
 
-  name = cached_layout (self, ((guint64) frame << 16) | 0xFFFE, pyr_flame_tree_get_name (tree, node));
+  if (!(name = cached_layout (self, ((guint64) frame << 16) | 0xFFFE, pyr_flame_tree_get_name (tree, node))))
+    return NULL;
   pango_layout_get_pixel_size (name, &width, text_height);
   if (width <= available)
     return name;
@@ -300,7 +345,11 @@ label_layout (PyrFlameGraph *self,
   key = ((guint64) frame << 16) | bucket;
   if (!(elided = g_hash_table_lookup (self->labels, &key)))
     {
-      guint64 *k = g_new (guint64, 1);
+      guint64 *k;
+
+      if (out_of_shaping_time (self))
+        return NULL;
+      k = g_new (guint64, 1);
 
       elided = pango_layout_copy (name);
       pango_layout_set_ellipsize (elided, PANGO_ELLIPSIZE_MIDDLE);
@@ -322,7 +371,7 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
   gboolean dark = is_dark ();
   /* until the layout of a new tree arrives the old one shows: its node ids are not the new tree's */
   gboolean current = layout != NULL && layout->tree == self->tree;
-  gboolean searching = current && self->search_match != NULL;
+  gboolean searching = self->search_match != NULL && self->search_tree == layout->tree;
   guint32 selected = current ? self->selected_node : PYR_ID_NONE;
   const Rgb *colours;
   GHashTable *boxes;
@@ -428,6 +477,8 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
   }
 
   /* then outlines and labels, only for frames wide enough to carry them */
+  self->labels_missing = FALSE;
+  self->shape_deadline = self->shape_budgeted ? g_get_monotonic_time () + SHAPE_BUDGET_US : 0;
   for (guint depth = 0; depth < layout->n_rows; depth++)
     {
       double y = row_y (self, depth, height, scroll_y);
@@ -492,6 +543,18 @@ pyr_flame_graph_draw (PyrFlameGraph *self,
   cairo_restore (cr);
 }
 
+static gboolean
+draw_missing_labels (GtkWidget     *widget,
+                     GdkFrameClock *clock,
+                     gpointer       user_data)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+
+  self->labels_tick = 0;
+  gtk_widget_queue_draw (widget);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 pyr_flame_graph_snapshot (GtkWidget   *widget,
                           GtkSnapshot *snapshot)
@@ -505,8 +568,13 @@ pyr_flame_graph_snapshot (GtkWidget   *widget,
     return;
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  self->shape_budgeted = TRUE;
   pyr_flame_graph_draw (self, cr, width, height, scroll_value (self));
+  self->shape_budgeted = FALSE;
+  self->shape_deadline = 0;
   cairo_destroy (cr);
+  if (self->labels_missing && self->labels_tick == 0)
+    self->labels_tick = gtk_widget_add_tick_callback (widget, draw_missing_labels, NULL, NULL);
 }
 
 gboolean
@@ -592,12 +660,25 @@ pyr_flame_graph_export_image (PyrFlameGraph  *self,
 
 typedef struct
 {
-  PyrFlameTree *tree;
-  guint32       zoom_node;
-  double        width;
-  double        view_x;
-  double        view_width;
+  PyrFlameTree      *tree;
+  guint32            zoom_node;
+  double             width;
+  double             view_x;
+  double             view_width;
+  gboolean           need_colours;  /* a new tree, colour mode or style */
+  PyrFlameColorMode  color_mode;
+  gboolean           dark;
 } LayoutJob;
+
+typedef struct
+{
+  PyrFlameLayout *layout;
+  PyrRgb         *colours;         /* NULL: the current ones still hold */
+  guint           n_colours;
+  GPtrArray      *legend;
+} LayoutResult;
+
+#define LEGEND_MAX_ENTRIES 12
 
 static void
 layout_job_free (LayoutJob *job)
@@ -607,17 +688,31 @@ layout_job_free (LayoutJob *job)
 }
 
 static void
+layout_result_free (LayoutResult *result)
+{
+  g_clear_pointer (&result->layout, pyr_flame_layout_free);
+  g_free (result->colours);
+  g_clear_pointer (&result->legend, g_ptr_array_unref);
+  g_free (result);
+}
+
+static void
 layout_thread (GTask        *task,
                gpointer      source_object,
                gpointer      task_data,
                GCancellable *cancellable)
 {
   LayoutJob *job = task_data;
+  LayoutResult *result = g_new0 (LayoutResult, 1);
 
-  g_task_return_pointer (task,
-                         pyr_flame_layout_compute (job->tree, job->zoom_node, job->width,
-                                                   job->view_x, job->view_width),
-                         (GDestroyNotify) pyr_flame_layout_free);
+  result->layout = pyr_flame_layout_compute (job->tree, job->zoom_node, job->width,
+                                             job->view_x, job->view_width);
+  if (job->need_colours)
+    {
+      result->colours = pyr_flame_colors_compute (job->tree, job->color_mode, job->dark, &result->n_colours);
+      result->legend = pyr_flame_colors_legend (job->tree, job->color_mode, job->dark, LEGEND_MAX_ENTRIES);
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) layout_result_free);
 }
 
 static void
@@ -651,19 +746,36 @@ layout_done (GObject      *object,
 {
   PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
   guint generation = GPOINTER_TO_UINT (user_data);
-  PyrFlameLayout *layout;
+  LayoutJob *job = g_task_get_task_data (G_TASK (result));
+  LayoutResult *done;
 
-  layout = g_task_propagate_pointer (G_TASK (result), NULL);
-  if (layout == NULL)
+  done = g_task_propagate_pointer (G_TASK (result), NULL);
+  if (done == NULL)
     return;
   if (generation != self->layout_generation)
     {
-      pyr_flame_layout_free (layout);
+      layout_result_free (done);
       return;
     }
 
   g_clear_pointer (&self->layout, pyr_flame_layout_free);
-  self->layout = layout;
+  self->layout = g_steal_pointer (&done->layout);
+  if (done->colours != NULL)
+    {
+      g_free (self->colours);
+      self->colours = g_steal_pointer (&done->colours);
+      self->n_colours = done->n_colours;
+      self->colours_tree = job->tree;
+      self->colours_mode = job->color_mode;
+      self->colours_dark = job->dark;
+      g_clear_pointer (&self->legend, g_ptr_array_unref);
+      self->legend = g_steal_pointer (&done->legend);
+      self->legend_tree = job->tree;
+      self->legend_mode = job->color_mode;
+      self->legend_dark = job->dark;
+      g_signal_emit (self, signals[LEGEND_CHANGED], 0);
+    }
+  layout_result_free (done);
   self->layout_pending = FALSE;
   pyr_flame_graph_update_adjustment (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -704,6 +816,10 @@ pyr_flame_graph_queue_layout (PyrFlameGraph *self)
   job->width = self->layout_width;
   job->view_x = self->view_x;
   job->view_width = self->view_width;
+  job->color_mode = self->color_mode;
+  job->dark = is_dark ();
+  job->need_colours = self->colours == NULL || self->colours_tree != self->tree ||
+                      self->colours_mode != job->color_mode || self->colours_dark != job->dark;
 
   task = g_task_new (self, self->layout_cancellable, layout_done,
                      GUINT_TO_POINTER (self->layout_generation));
@@ -716,6 +832,13 @@ pyr_flame_graph_queue_layout (PyrFlameGraph *self)
       self->layout_pending = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYOUT_PENDING]);
     }
+}
+
+gboolean
+pyr_flame_graph_get_labels_pending (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+  return self->labels_missing;
 }
 
 gboolean
@@ -744,8 +867,7 @@ pyr_flame_graph_set_tree (PyrFlameGraph *self,
     return;
 
   g_clear_pointer (&self->tree, pyr_flame_tree_unref);
-  g_clear_pointer (&self->search_match, g_free);
-  g_clear_pointer (&self->colours, g_free);
+  clear_search (self);
   g_hash_table_remove_all (self->labels);
   self->tree = tree ? pyr_flame_tree_ref (tree) : NULL;
   self->zoom_node = 0;
@@ -797,8 +919,6 @@ pyr_flame_graph_replace_tree (PyrFlameGraph *self,
 
   old = g_steal_pointer (&self->tree);
   self->tree = pyr_flame_tree_ref (tree);
-  g_clear_pointer (&self->colours, g_free);
-  g_hash_table_remove_all (self->labels);
 
   old_zoom = self->zoom_node;
   old_selected = self->selected_node;
@@ -826,6 +946,7 @@ pyr_flame_graph_replace_tree (PyrFlameGraph *self,
   g_array_set_size (self->history, kept);
   self->selected_node = map_node (old, self->selected_node, tree);
 
+  /* the old matches stay on the old layout until the new ones arrive */
   if (self->search_text != NULL)
     {
       g_autofree char *text = g_strdup (self->search_text);
@@ -833,8 +954,6 @@ pyr_flame_graph_replace_tree (PyrFlameGraph *self,
       if (!pyr_flame_graph_set_search (self, text, self->search_regex, NULL))
         pyr_flame_graph_set_search (self, NULL, FALSE, NULL);
     }
-  else
-    g_clear_pointer (&self->search_match, g_free);
 
   pyr_flame_graph_queue_layout (self);
   pyr_flame_graph_update_actions (self);
@@ -883,7 +1002,8 @@ pyr_flame_graph_set_color_mode (PyrFlameGraph     *self,
   if (self->color_mode == mode)
     return;
   self->color_mode = mode;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* new colours come with a layout, off the main thread */
+  pyr_flame_graph_queue_layout (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR_MODE]);
 }
 
@@ -902,6 +1022,11 @@ pyr_flame_graph_dup_legend (PyrFlameGraph *self,
 
   if (self->tree == NULL)
     return g_ptr_array_new ();
+  /* the one computed with the colours, when it is the current one */
+  if (self->legend != NULL && self->legend_tree == self->tree && self->legend_mode == self->color_mode &&
+      self->legend_dark == is_dark () && max_entries >= self->legend->len &&
+      (max_entries == self->legend->len || self->legend->len < LEGEND_MAX_ENTRIES))
+    return g_ptr_array_ref (self->legend);
   return pyr_flame_colors_legend (self->tree, self->color_mode, is_dark (), max_entries);
 }
 
@@ -915,7 +1040,14 @@ pyr_flame_graph_get_frame_colour (PyrFlameGraph *self,
 
   if (self->layout == NULL || node >= pyr_flame_tree_get_n_nodes (self->layout->tree))
     return none;
-  frame_colours (self, is_dark ());
+  {
+    gboolean budgeted = self->shape_budgeted;
+
+    /* the colours as they will be once the pending layout lands */
+    self->shape_budgeted = FALSE;
+    frame_colours (self, is_dark ());
+    self->shape_budgeted = budgeted;
+  }
   return self->colours[node == 0 ? self->n_colours : MIN (pyr_flame_tree_get_frame (self->layout->tree, node), self->n_colours)];
 }
 
@@ -1038,6 +1170,127 @@ pyr_flame_graph_set_selected_node (PyrFlameGraph *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_NODE]);
 }
 
+/* Searching a big tree takes milliseconds: past this many nodes it runs on a worker thread. */
+#define SEARCH_THREAD_MIN_NODES 10000
+
+typedef struct
+{
+  PyrFlameTree *tree;
+  char         *text;
+  gboolean      regex;
+} SearchJob;
+
+typedef struct
+{
+  guint8 *match;
+  double  matched;
+} SearchResult;
+
+static void
+search_job_free (SearchJob *job)
+{
+  pyr_flame_tree_unref (job->tree);
+  g_free (job->text);
+  g_free (job);
+}
+
+static void
+search_result_free (SearchResult *result)
+{
+  g_free (result->match);
+  g_free (result);
+}
+
+static void
+set_search_pending (PyrFlameGraph *self,
+                    gboolean       pending)
+{
+  if (self->search_pending == pending)
+    return;
+  self->search_pending = pending;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_PENDING]);
+}
+
+static void
+cancel_search (PyrFlameGraph *self)
+{
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  self->search_generation++;
+  set_search_pending (self, FALSE);
+}
+
+static void
+clear_search (PyrFlameGraph *self)
+{
+  cancel_search (self);
+  g_clear_pointer (&self->search_match, g_free);
+  g_clear_pointer (&self->search_tree, pyr_flame_tree_unref);
+  g_clear_pointer (&self->search_text, g_free);
+  self->matched_fraction = 0;
+}
+
+/* Takes match (n_nodes of tree). */
+static void
+apply_search (PyrFlameGraph *self,
+              PyrFlameTree  *tree,
+              guint8        *match,
+              double         matched)
+{
+  double total = pyr_flame_tree_get_total (tree, 0);
+
+  g_free (self->search_match);
+  self->search_match = match;
+  if (self->search_tree != tree)
+    {
+      g_clear_pointer (&self->search_tree, pyr_flame_tree_unref);
+      self->search_tree = pyr_flame_tree_ref (tree);
+    }
+  self->matched_fraction = total > 0 ? matched / total : 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MATCHED_FRACTION]);
+}
+
+static void
+search_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  SearchJob *job = task_data;
+  SearchResult *result = g_new0 (SearchResult, 1);
+  GError *error = NULL;
+
+  if (!(result->match = pyr_flame_tree_search (job->tree, job->text, job->regex, &result->matched, &error)))
+    {
+      g_free (result);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) search_result_free);
+}
+
+static void
+search_done (GObject      *object,
+             GAsyncResult *async_result,
+             gpointer      user_data)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
+  SearchJob *job = g_task_get_task_data (G_TASK (async_result));
+  SearchResult *result = g_task_propagate_pointer (G_TASK (async_result), NULL);
+
+  if (result == NULL || GPOINTER_TO_UINT (user_data) != self->search_generation)
+    {
+      g_clear_pointer (&result, search_result_free);
+      return;
+    }
+  apply_search (self, job->tree, g_steal_pointer (&result->match), result->matched);
+  search_result_free (result);
+  g_clear_object (&self->search_cancellable);
+  set_search_pending (self, FALSE);
+}
+
 gboolean
 pyr_flame_graph_set_search (PyrFlameGraph  *self,
                             const char     *text,
@@ -1045,32 +1298,72 @@ pyr_flame_graph_set_search (PyrFlameGraph  *self,
                             GError        **error)
 {
   gboolean was_active;
-  double matched = 0;
-  double total;
-  guint8 *match = NULL;
 
   g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
 
-  was_active = self->search_match != NULL;
-  if (self->tree != NULL && text != NULL && *text != '\0')
+  was_active = self->search_text != NULL;
+  if (text == NULL || *text == '\0')
     {
-      if (!(match = pyr_flame_tree_search (self->tree, text, regex, &matched, error)))
+      clear_search (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MATCHED_FRACTION]);
+      if (was_active)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_ACTIVE]);
+      return TRUE;
+    }
+
+  /* a bad pattern is reported at once; the matching itself may happen later */
+  if (regex)
+    {
+      g_autoptr(GRegex) check = g_regex_new (text, G_REGEX_CASELESS, 0, error);
+
+      if (check == NULL)
         return FALSE;
     }
 
-  g_clear_pointer (&self->search_match, g_free);
-  self->search_match = match;
-  g_free (self->search_text);
-  self->search_text = match != NULL ? g_strdup (text) : NULL;
+  cancel_search (self);
+  if (self->search_text != text)
+    {
+      g_free (self->search_text);
+      self->search_text = g_strdup (text);
+    }
   self->search_regex = regex;
-  total = self->tree ? pyr_flame_tree_get_total (self->tree, 0) : 0;
-  self->matched_fraction = total > 0 ? matched / total : 0;
 
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MATCHED_FRACTION]);
-  if (was_active != (match != NULL))
+  if (self->tree != NULL && pyr_flame_tree_get_n_nodes (self->tree) < SEARCH_THREAD_MIN_NODES)
+    {
+      double matched = 0;
+      guint8 *match = pyr_flame_tree_search (self->tree, text, regex, &matched, error);
+
+      if (match == NULL)
+        return FALSE;
+      apply_search (self, self->tree, match, matched);
+    }
+  else if (self->tree != NULL)
+    {
+      g_autoptr(GTask) task = NULL;
+      SearchJob *job = g_new0 (SearchJob, 1);
+
+      job->tree = pyr_flame_tree_ref (self->tree);
+      job->text = g_strdup (text);
+      job->regex = regex;
+      self->search_cancellable = g_cancellable_new ();
+      task = g_task_new (self, self->search_cancellable, search_done, GUINT_TO_POINTER (self->search_generation));
+      g_task_set_source_tag (task, pyr_flame_graph_set_search);
+      g_task_set_task_data (task, job, (GDestroyNotify) search_job_free);
+      g_task_run_in_thread (task, search_thread);
+      set_search_pending (self, TRUE);
+    }
+
+  if (!was_active)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_ACTIVE]);
   return TRUE;
+}
+
+gboolean
+pyr_flame_graph_get_search_pending (PyrFlameGraph *self)
+{
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
+  return self->search_pending;
 }
 
 guint32
@@ -1083,7 +1376,8 @@ pyr_flame_graph_select_match (PyrFlameGraph *self,
 
   g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), PYR_ID_NONE);
 
-  if (self->search_match == NULL || self->layout == NULL || self->layout->tree != self->tree)
+  if (self->search_match == NULL || self->layout == NULL || self->layout->tree != self->tree ||
+      self->search_tree != self->tree)
     return PYR_ID_NONE;
 
   /* the rects are in reading order already: row by row, left to right */
@@ -1116,7 +1410,7 @@ gboolean
 pyr_flame_graph_get_search_active (PyrFlameGraph *self)
 {
   g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), FALSE);
-  return self->search_match != NULL;
+  return self->search_text != NULL;
 }
 
 double
@@ -1725,7 +2019,7 @@ set_adjustment (PyrFlameGraph  *self,
 static void
 on_dark_changed (PyrFlameGraph *self)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  pyr_flame_graph_queue_layout (self);
 }
 
 static void
@@ -1736,7 +2030,13 @@ pyr_flame_graph_dispose (GObject *object)
   if (self->layout_cancellable != NULL)
     g_cancellable_cancel (self->layout_cancellable);
   g_clear_object (&self->layout_cancellable);
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
+  if (self->labels_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->labels_tick);
+  self->labels_tick = 0;
   g_signal_handlers_disconnect_by_func (adw_style_manager_get_default (), on_dark_changed, self);
   if (self->hadjustment != NULL)
     g_signal_handlers_disconnect_by_func (self->hadjustment, on_adjustment_changed, self);
@@ -1756,11 +2056,13 @@ pyr_flame_graph_finalize (GObject *object)
   g_clear_pointer (&self->tree, pyr_flame_tree_unref);
   g_clear_pointer (&self->layout, pyr_flame_layout_free);
   g_clear_pointer (&self->search_match, g_free);
+  g_clear_pointer (&self->search_tree, pyr_flame_tree_unref);
   g_free (self->search_text);
   g_clear_pointer (&self->highlighted, g_hash_table_unref);
   g_clear_pointer (&self->labels, g_hash_table_unref);
   g_clear_pointer (&self->label_font, pango_font_description_free);
   g_free (self->colours);
+  g_clear_pointer (&self->legend, g_ptr_array_unref);
   g_array_unref (self->history);
 
   G_OBJECT_CLASS (pyr_flame_graph_parent_class)->finalize (object);
@@ -1792,7 +2094,10 @@ pyr_flame_graph_get_property (GObject    *object,
       g_value_set_double (value, self->matched_fraction);
       break;
     case PROP_SEARCH_ACTIVE:
-      g_value_set_boolean (value, self->search_match != NULL);
+      g_value_set_boolean (value, self->search_text != NULL);
+      break;
+    case PROP_SEARCH_PENDING:
+      g_value_set_boolean (value, self->search_pending);
       break;
     case PROP_LAYOUT_PENDING:
       g_value_set_boolean (value, self->layout_pending);
@@ -1899,6 +2204,11 @@ pyr_flame_graph_class_init (PyrFlameGraphClass *klass)
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_LAYOUT_PENDING] =
     g_param_spec_boolean ("layout-pending", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  signals[LEGEND_CHANGED] = g_signal_new ("legend-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  properties[PROP_SEARCH_PENDING] =
+    g_param_spec_boolean ("search-pending", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_COLOR_MODE] =
     g_param_spec_enum ("color-mode", NULL, NULL, PYR_TYPE_FLAME_COLOR_MODE, PYR_FLAME_COLOR_MODULE,

@@ -80,6 +80,9 @@ gboolean             pyr_flame_graph_set_search          (PyrFlameGraph        *
                                                           gboolean              regex,
                                                           GError              **error);
 gboolean             pyr_flame_graph_get_search_active   (PyrFlameGraph        *self);
+/* Big trees are searched on a worker thread: TRUE until the matches (and the matched
+ * fraction) arrive; "notify::matched-fraction" then. */
+gboolean             pyr_flame_graph_get_search_pending  (PyrFlameGraph        *self);
 /* Selects the next (or previous) matching frame in view, row by row, wrapping around;
  * returns it, or PYR_ID_NONE when nothing in view matches. */
 guint32              pyr_flame_graph_select_match        (PyrFlameGraph        *self,
@@ -102,6 +105,9 @@ gboolean             pyr_flame_graph_popup_menu          (PyrFlameGraph        *
 /* The layout runs on a worker thread; TRUE until the current one arrives. */
 gboolean             pyr_flame_graph_get_layout_pending  (PyrFlameGraph        *self);
 PyrFlameLayout      *pyr_flame_graph_get_layout          (PyrFlameGraph        *self);
+/* TRUE when the last frame left labels unshaped (a frame shapes for 2.5 ms at most);
+ * the next frames draw them. Exports always draw every label. */
+gboolean             pyr_flame_graph_get_labels_pending  (PyrFlameGraph        *self);
 
 /* Hit testing in widget coordinates. */
 guint32              pyr_flame_graph_get_node_at         (PyrFlameGraph        *self,

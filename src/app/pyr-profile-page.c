@@ -393,7 +393,9 @@ on_matched_changed (PyrProfilePage *self)
 {
   gboolean active = pyr_flame_graph_get_search_active (self->flame_graph);
 
-  if (active)
+  if (active && pyr_flame_graph_get_search_pending (self->flame_graph))
+    gtk_label_set_text (self->matched_label, _("Searching…"));
+  else if (active)
     {
       g_autofree char *text = NULL;
 
@@ -1047,7 +1049,7 @@ pyr_profile_page_set_time_order (PyrProfilePage *self,
 
 /* ---- colours and their legend ---- */
 
-#define LEGEND_ENTRIES 8
+#define LEGEND_ENTRIES 12
 
 static void
 draw_swatch (GtkDrawingArea *area,
@@ -1160,7 +1162,7 @@ pyr_profile_page_set_color_by (PyrProfilePage *self,
   pyr_flame_graph_set_color_mode (self->flame_graph, mode);
   if (self->settings != NULL)
     g_settings_set_enum (self->settings, "flame-color-mode", mode);
-  update_legend (self);
+  /* the legend follows when the new colours arrive ("legend-changed") */
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR_BY]);
 }
 
@@ -1261,7 +1263,6 @@ pyr_profile_page_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
-  g_signal_handlers_disconnect_by_data (adw_style_manager_get_default (), self);
   if (self->views_cancellable != NULL)
     g_cancellable_cancel (self->views_cancellable);
   g_clear_object (&self->views_cancellable);
@@ -1478,14 +1479,16 @@ pyr_profile_page_init (PyrProfilePage *self)
                             G_CALLBACK (on_flame_selection_changed), self);
   g_signal_connect_swapped (self->flame_graph, "notify::matched-fraction",
                             G_CALLBACK (on_matched_changed), self);
+  g_signal_connect_swapped (self->flame_graph, "notify::search-pending",
+                            G_CALLBACK (on_matched_changed), self);
+  g_signal_connect_swapped (self->flame_graph, "notify::search-active",
+                            G_CALLBACK (on_matched_changed), self);
   g_signal_connect_swapped (self->functions_view, "notify::selected-function",
                             G_CALLBACK (on_table_selection_changed), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.back", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.home", FALSE);
   update_frame_actions (self);
   pyr_flame_graph_set_context_menu (self->flame_graph, self->frame_menu);
-  g_signal_connect_swapped (self->flame_graph, "notify::tree", G_CALLBACK (update_legend), self);
-  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
-                           G_CALLBACK (update_legend), self, G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->flame_graph, "legend-changed", G_CALLBACK (update_legend), self);
   setup_settings (self);
 }

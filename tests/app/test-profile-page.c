@@ -1611,6 +1611,63 @@ test_colours_legend_recursion_orientation (void)
   iterate_main_loop ();
 }
 
+static gboolean
+search_settled (gpointer data)
+{
+  return !pyr_flame_graph_get_search_pending (PYR_FLAME_GRAPH (data));
+}
+
+static void
+test_search_off_main_thread (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  LiveFeed feed = { profile, 0, 0, 0 };
+  PyrProfilePage *page;
+  PyrFlameGraph *graph;
+  GtkWidget *window;
+  LiveWait wait;
+
+  /* 12,000 distinct stacks: a tree big enough to be searched on a worker thread */
+  feed.thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
+  for (guint i = 0; i < 12000; i++)
+    {
+      g_autofree char *stack = g_strdup_printf ("main;f_%u", i);
+
+      live_append (&feed, stack, 1);
+    }
+  page = pyr_profile_page_new_for_profile (profile, NULL);
+  graph = pyr_profile_page_get_flame_graph (page);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+  wait = (LiveWait) { page, feed.n_added };
+  wait_for (live_shows, &wait);
+
+  pyr_profile_page_set_search (page, "f_1", FALSE);
+  g_assert_true (pyr_flame_graph_get_search_active (graph));
+  g_assert_true (pyr_flame_graph_get_search_pending (graph));
+  g_assert_cmpstr (pyr_profile_page_get_matched_text (page), ==, "Searching…");
+  wait_for (search_settled, graph);
+  /* f_1, f_10…f_19, f_100…f_199, f_1000…f_1999, f_10000…f_11999 */
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 3111.0 / 12000, 1e-12);
+  g_assert_cmpstr (pyr_profile_page_get_matched_text (page), ==, "Matched: 25.9%");
+
+  /* a new search supersedes one in flight; nested matches count once */
+  pyr_profile_page_set_search (page, "f_", FALSE);
+  pyr_profile_page_set_search (page, "main|f_7", TRUE);
+  wait_for (search_settled, graph);
+  g_assert_cmpfloat_with_epsilon (pyr_flame_graph_get_matched_fraction (graph), 1.0, 1e-12);
+
+  pyr_profile_page_set_search (page, "", FALSE);
+  g_assert_false (pyr_flame_graph_get_search_active (graph));
+  g_assert_false (pyr_flame_graph_get_search_pending (graph));
+  g_assert_null (pyr_profile_page_get_matched_text (page));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1656,6 +1713,7 @@ main (int    argc,
   g_test_add_func ("/page/live-mode-keeps-view-state", test_live_mode_keeps_view_state);
   g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
   g_test_add_func ("/page/colours-legend-recursion-orientation", test_colours_legend_recursion_orientation);
+  g_test_add_func ("/page/search-off-main-thread", test_search_off_main_thread);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
