@@ -115,9 +115,14 @@ fill_links (PyrDetailsPane    *self,
             const PyrFunctionEdge *edges,
             guint              n_edges)
 {
-  g_autofree PyrFunctionEdge *sorted = g_memdup2 (edges, sizeof *edges * n_edges);
+  g_autofree PyrFunctionEdge *sorted = NULL;
   double all = pyr_function_table_get_total_weight (self->table);
 
+  gtk_widget_set_visible (self->headings[section], TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->lists[section]), n_edges > 0);
+  if (n_edges == 0)
+    return;
+  sorted = g_memdup2 (edges, sizeof *edges * n_edges);
   qsort (sorted, n_edges, sizeof *sorted, heavier_first);
   for (guint i = 0; i < MIN (n_edges, MAX_LINKS); i++)
     {
@@ -127,8 +132,6 @@ fill_links (PyrDetailsPane    *self,
 
       add_entry (self, section, sorted[i].row, row_name (self->table, sorted[i].row), figure, file, FALSE);
     }
-  gtk_widget_set_visible (self->headings[section], TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->lists[section]), n_edges > 0);
 }
 
 static void

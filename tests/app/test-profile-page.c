@@ -1668,6 +1668,59 @@ test_search_off_main_thread (void)
   iterate_main_loop ();
 }
 
+static char *
+deep_stack (const char *leaf,
+            guint       depth)
+{
+  GString *stack = g_string_new ("main");
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_printf (stack, ";level_%u", i);
+  g_string_append_printf (stack, ";%s", leaf);
+  return g_string_free (stack, FALSE);
+}
+
+static void
+test_live_mode_keeps_scroll (void)
+{
+  g_autofree char *deep = deep_stack ("work", 60);
+  g_autofree char *deeper = deep_stack ("more", 80);
+  const char *stacks[] = { deep, "main;other", NULL };
+  static const guint counts[] = { 5, 5 };
+  GtkWidget *window;
+  PyrProfilePage *page = page_for_stacks (stacks, counts, &window);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  GtkAdjustment *vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (graph));
+  PyrProfile *profile = pyr_profile_page_get_profile (page);
+  LiveFeed feed = { profile, 0, 1000000000, 10 };
+  LiveWait wait;
+  double from_bottom;
+
+  pyr_profile_page_set_live (page, TRUE);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >, gtk_adjustment_get_page_size (vadjustment) + 300);
+  gtk_adjustment_set_value (vadjustment, 300);
+
+  live_append (&feed, deep, 5);
+  wait = (LiveWait) { page, 15 };
+  wait_for (live_shows, &wait);
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment), ==, 300);
+
+  /* root at the bottom: the rows on screen stay put while the flame grows upwards */
+  pyr_flame_graph_set_orientation (graph, PYR_FLAME_ORIENTATION_FLAME);
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment) -
+                                         gtk_adjustment_get_page_size (vadjustment) - 200);
+  from_bottom = gtk_adjustment_get_upper (vadjustment) - gtk_adjustment_get_value (vadjustment);
+  live_append (&feed, deeper, 5);
+  wait = (LiveWait) { page, 20 };
+  wait_for (live_shows, &wait);
+  g_assert_cmpuint (pyr_flame_tree_get_max_depth (pyr_flame_graph_get_tree (graph)), >=, 82);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment) - gtk_adjustment_get_value (vadjustment), ==, from_bottom);
+
+  pyr_profile_page_set_live (page, FALSE);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1714,6 +1767,7 @@ main (int    argc,
   g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
   g_test_add_func ("/page/colours-legend-recursion-orientation", test_colours_legend_recursion_orientation);
   g_test_add_func ("/page/search-off-main-thread", test_search_off_main_thread);
+  g_test_add_func ("/page/live-mode-keeps-scroll", test_live_mode_keeps_scroll);
   g_test_add_func ("/window/drop-opens-tabs", test_drop_opens_tabs);
   g_test_add_func ("/window/recent-profiles-on-empty-page", test_recent_profiles_on_empty_page);
   g_test_add_func ("/window/big-file-shows-progress-and-cancels", test_big_file_shows_progress_and_cancels);
