@@ -7,9 +7,37 @@
 
 #include "pyr-window.h"
 
+/* The demo workload: $PYROMETER_DEMO_SCRIPT (the build tree's, set by build-aux/run-demo), else
+ * the installed copy. */
+static char *
+find_demo_script (void)
+{
+  const char *env = g_getenv ("PYROMETER_DEMO_SCRIPT");
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  return g_build_filename (PKGDATADIR, "demo", "pyrometer_demo.py", NULL);
+}
+
+/* pyrometer --demo: a live recording of the demo workload, to see what the app does. */
+static void
+start_demo (PyrWindow *window)
+{
+  g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+  g_autofree char *script = find_demo_script ();
+  g_autofree char *python = g_find_program_in_path ("python3");
+  const char *argv[] = { python ? python : "python3", script, NULL };
+
+  request->argv = g_strdupv ((char **) argv);
+  request->rate = 100;
+  pyr_window_record (window, request);
+}
+
 struct _PyrApplication
 {
   AdwApplication parent_instance;
+
+  gboolean       demo;
 };
 
 G_DEFINE_FINAL_TYPE (PyrApplication, pyr_application, ADW_TYPE_APPLICATION)
@@ -32,6 +60,11 @@ pyr_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (pyr_window_new (PYR_APPLICATION (app)));
 
+  if (PYR_APPLICATION (app)->demo && PYR_IS_WINDOW (window))
+    {
+      PYR_APPLICATION (app)->demo = FALSE;
+      start_demo (PYR_WINDOW (window));
+    }
   gtk_window_present (window);
 }
 
@@ -60,6 +93,8 @@ pyr_application_handle_local_options (GApplication *app,
       g_print ("pyrometer %s\n", PACKAGE_VERSION);
       return 0;
     }
+  if (g_variant_dict_contains (options, "demo"))
+    PYR_APPLICATION (app)->demo = TRUE;
 
   return -1;
 }
@@ -147,6 +182,7 @@ pyr_application_init (PyrApplication *self)
 {
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Start with a live recording of the demo workload"), NULL },
     { NULL }
   };
 

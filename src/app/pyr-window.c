@@ -6,7 +6,11 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pyr-autosave.h"
+#include "pyr-connect-dialog.h"
 #include "pyr-profile-loader.h"
+#include "pyr-record-dialog.h"
+#include "pyr-recording-page.h"
 
 #define MAX_RECENT 6
 
@@ -20,17 +24,18 @@ struct _PyrWindow
   AdwTabView      *tab_view;
   GtkLabel        *recent_title;
   GtkListBox      *recent_list;
+  GtkLabel        *interrupted_title;
+  GtkListBox      *interrupted_list;
   GtkDropTarget   *drop_target;
   gulong           recent_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (PyrWindow, pyr_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/* Attaching and launching come with recording; until then their buttons stay
- * visible but insensitive rather than pretending. */
+/* Attaching comes with the process picker; until then its button stays visible but
+ * insensitive rather than pretending. */
 static const char *const unbuilt_actions[] = {
   "win.attach",
-  "win.record-command",
 };
 
 PyrWindow *
@@ -52,12 +57,30 @@ PyrProfilePage *
 pyr_window_get_current_page (PyrWindow *self)
 {
   AdwTabPage *page;
+  GtkWidget *child;
 
   g_return_val_if_fail (PYR_IS_WINDOW (self), NULL);
 
   if (!(page = adw_tab_view_get_selected_page (self->tab_view)))
     return NULL;
-  return PYR_PROFILE_PAGE (adw_tab_page_get_child (page));
+  child = adw_tab_page_get_child (page);
+  if (PYR_IS_RECORDING_PAGE (child))
+    return pyr_recording_page_get_profile_page (PYR_RECORDING_PAGE (child));
+  return PYR_PROFILE_PAGE (child);
+}
+
+PyrRecordingPage *
+pyr_window_get_current_recording (PyrWindow *self)
+{
+  AdwTabPage *page;
+  GtkWidget *child;
+
+  g_return_val_if_fail (PYR_IS_WINDOW (self), NULL);
+
+  if (!(page = adw_tab_view_get_selected_page (self->tab_view)))
+    return NULL;
+  child = adw_tab_page_get_child (page);
+  return PYR_IS_RECORDING_PAGE (child) ? PYR_RECORDING_PAGE (child) : NULL;
 }
 
 static void
@@ -79,6 +102,9 @@ update_actions (PyrWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.find", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-recording",
+                                 pyr_window_get_current_recording (self) != NULL &&
+                                 pyr_recording_page_get_recording (pyr_window_get_current_recording (self)));
 }
 
 /* ---- recent profiles ---- */
@@ -220,6 +246,150 @@ on_n_pages_changed (PyrWindow *self)
   gtk_stack_set_visible_child_name (self->main_stack,
                                     adw_tab_view_get_n_pages (self->tab_view) > 0 ? "tabs" : "empty");
   update_actions (self);
+}
+
+/* ---- recording ---- */
+
+static void
+on_recording_changed (PyrRecordingPage *page,
+                      GParamSpec       *pspec,
+                      PyrWindow        *self)
+{
+  AdwTabPage *tab = adw_tab_view_get_page (self->tab_view, GTK_WIDGET (page));
+  const GError *error = pyr_recording_page_get_error (page);
+
+  if (tab == NULL)
+    return;
+  adw_tab_page_set_loading (tab, pyr_recording_page_get_recording (page));
+  if (error != NULL && !pyr_recording_page_get_recording (page))
+    {
+      g_autoptr(GIcon) icon = g_themed_icon_new ("dialog-error-symbolic");
+
+      adw_tab_page_set_indicator_icon (tab, icon);
+      adw_tab_page_set_tooltip (tab, error->message);
+    }
+  else
+    adw_tab_page_set_indicator_icon (tab, NULL);
+  update_actions (self);
+}
+
+PyrRecordingPage *
+pyr_window_record (PyrWindow                 *self,
+                   const PyrRecordingRequest *request)
+{
+  PyrRecordingPage *page;
+  AdwTabPage *tab;
+
+  g_return_val_if_fail (PYR_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  page = pyr_recording_page_new (request);
+  g_signal_connect_object (page, "notify::recording", G_CALLBACK (on_recording_changed), self, 0);
+  tab = adw_tab_view_append (self->tab_view, GTK_WIDGET (page));
+  adw_tab_page_set_title (tab, pyr_recording_page_get_title (page));
+  adw_tab_view_set_selected_page (self->tab_view, tab);
+  /* a failure to start shows in the page, with what to do */
+  pyr_recording_page_start (page, NULL);
+  on_recording_changed (page, NULL, self);
+  return page;
+}
+
+static void
+on_record_request (PyrRecordDialog           *dialog,
+                   const PyrRecordingRequest *request,
+                   PyrWindow                 *self)
+{
+  pyr_window_record (self, request);
+}
+
+static void
+on_connect_request (PyrConnectDialog *dialog,
+                    const char       *address,
+                    PyrWindow        *self)
+{
+  g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+
+  request->connect_address = g_strdup (address);
+  pyr_window_record (self, request);
+}
+
+/* ---- interrupted recordings ---- */
+
+static void
+remove_interrupted_row (PyrWindow *self,
+                        GtkWidget *row)
+{
+  gtk_list_box_remove (self->interrupted_list, row);
+  if (gtk_widget_get_first_child (GTK_WIDGET (self->interrupted_list)) == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->interrupted_list), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->interrupted_title), FALSE);
+    }
+}
+
+static void
+on_reopen_interrupted (GtkButton *button,
+                       PyrWindow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_ACTION_ROW);
+  GFile *file = g_object_get_data (G_OBJECT (row), "file");
+  g_autoptr(GFile) keep = g_object_ref (file);
+
+  /* from now on an ordinary unsaved recording, kept among the last few */
+  pyr_autosave_release (keep);
+  remove_interrupted_row (self, row);
+  pyr_window_open_files (self, &keep, 1);
+}
+
+static void
+on_discard_interrupted (GtkButton *button,
+                        PyrWindow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_ACTION_ROW);
+
+  pyr_autosave_discard (g_object_get_data (G_OBJECT (row), "file"));
+  remove_interrupted_row (self, row);
+}
+
+static void
+update_interrupted (PyrWindow *self)
+{
+  g_autoptr(GPtrArray) files = pyr_autosave_list_interrupted ();
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->interrupted_list))))
+    gtk_list_box_remove (self->interrupted_list, child);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      GFile *file = g_ptr_array_index (files, i);
+      g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_TIME_MODIFIED,
+                                                     G_FILE_QUERY_INFO_NONE, NULL, NULL);
+      g_autoptr(GDateTime) when = info ? g_file_info_get_modification_date_time (info) : NULL;
+      g_autoptr(GDateTime) local = when ? g_date_time_to_local (when) : NULL;
+      g_autofree char *date = local ? g_date_time_format (local, "%x %X") : g_file_get_basename (file);
+      g_autofree char *size = g_format_size (info ? (guint64) g_file_info_get_size (info) : 0);
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *reopen = gtk_button_new_with_mnemonic (_("_Reopen"));
+      GtkWidget *discard = gtk_button_new_with_mnemonic (_("_Discard"));
+
+      /* Translators: the recording file's size, e.g. "Cut short by the app ending, 2.1 MB" */
+      subtitle = g_strdup_printf (_("Cut short when Pyrometer ended, %s"), size);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), date);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_widget_set_valign (reopen, GTK_ALIGN_CENTER);
+      gtk_widget_set_valign (discard, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (discard, "flat");
+      g_signal_connect (reopen, "clicked", G_CALLBACK (on_reopen_interrupted), self);
+      g_signal_connect (discard, "clicked", G_CALLBACK (on_discard_interrupted), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), discard);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), reopen);
+      g_object_set_data_full (G_OBJECT (row), "file", g_object_ref (file), g_object_unref);
+      gtk_list_box_append (self->interrupted_list, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->interrupted_list), files->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->interrupted_title), files->len > 0);
 }
 
 /* ---- drag and drop ---- */
@@ -411,10 +581,12 @@ save_chosen (PyrWindow  *self,
              guint       n_files)
 {
   PyrProfilePage *page = pyr_window_get_current_page (self);
+  PyrRecordingPage *recording = pyr_window_get_current_recording (self);
   g_autofree char *name = g_file_get_basename (files[0]);
   g_autoptr(GError) error = NULL;
   PyrProfile *profile;
   PyrFormat format;
+  gboolean saved;
 
   if (page == NULL || !(profile = pyr_profile_page_get_profile (page)))
     return;
@@ -427,7 +599,11 @@ save_chosen (PyrWindow  *self,
       toast (self, message);
       return;
     }
-  if (!pyr_profile_save_file (profile, format, files[0], NULL, &error))
+  if (recording != NULL)
+    saved = pyr_recording_page_save (recording, files[0], &error);
+  else
+    saved = pyr_profile_save_file (profile, format, files[0], NULL, &error);
+  if (!saved)
     toast (self, error->message);
   else
     {
@@ -451,7 +627,8 @@ action_save (GtkWidget  *widget,
 
   if (page == NULL)
     return;
-  name = suggested_name (page, ".folded");
+  /* a recording saves best as the stream it is */
+  name = suggested_name (page, pyr_window_get_current_recording (self) ? ".pyrometer" : ".folded");
   choose_files (self, TRUE, _("Save Profile"), name, patterns, save_chosen);
 }
 
@@ -504,6 +681,39 @@ action_find (GtkWidget  *widget,
 }
 
 static void
+action_record_command (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  GtkWidget *dialog = pyr_record_dialog_new (GTK_WINDOW (widget));
+
+  g_signal_connect_object (dialog, "record", G_CALLBACK (on_record_request), widget, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+action_connect (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GtkWidget *dialog = pyr_connect_dialog_new (GTK_WINDOW (widget));
+
+  g_signal_connect_object (dialog, "connect", G_CALLBACK (on_connect_request), widget, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+action_stop_recording (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PyrRecordingPage *page = pyr_window_get_current_recording (PYR_WINDOW (widget));
+
+  if (page != NULL)
+    pyr_recording_page_stop (page);
+}
+
+static void
 pyr_window_not_built (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
@@ -537,6 +747,8 @@ pyr_window_class_init (PyrWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrWindow, tab_view);
   gtk_widget_class_bind_template_child (widget_class, PyrWindow, recent_title);
   gtk_widget_class_bind_template_child (widget_class, PyrWindow, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, PyrWindow, interrupted_title);
+  gtk_widget_class_bind_template_child (widget_class, PyrWindow, interrupted_list);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_activated);
 
   for (guint i = 0; i < G_N_ELEMENTS (unbuilt_actions); i++)
@@ -545,6 +757,9 @@ pyr_window_class_init (PyrWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.save", NULL, action_save);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, action_export);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, action_find);
+  gtk_widget_class_install_action (widget_class, "win.record-command", NULL, action_record_command);
+  gtk_widget_class_install_action (widget_class, "win.connect", NULL, action_connect);
+  gtk_widget_class_install_action (widget_class, "win.stop-recording", NULL, action_stop_recording);
 }
 
 static void
@@ -564,5 +779,7 @@ pyr_window_init (PyrWindow *self)
   self->recent_changed_id = g_signal_connect_swapped (gtk_recent_manager_get_default (), "changed",
                                                       G_CALLBACK (update_recent), self);
   update_recent (self);
+  pyr_autosave_prune (PYR_AUTOSAVE_KEEP);
+  update_interrupted (self);
   update_actions (self);
 }
