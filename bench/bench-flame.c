@@ -226,6 +226,7 @@ typedef struct
   gint64 worst;
   double last_cpu;
   double worst_cpu;
+  double worst_cpu_later;  /* after the first tick: the new tab's widgets are built and drawn */
   guint  ticks;
   PyrProfilePage *page;
   char   worst_when[96];
@@ -249,6 +250,8 @@ tick (gpointer data)
                     ? "views built, layout pending" : "ready",
                     100 * pyr_profile_page_get_progress (stall->page));
       stall->worst_cpu = MAX (stall->worst_cpu, cpu - stall->last_cpu);
+      if (stall->ticks >= 2)
+        stall->worst_cpu_later = MAX (stall->worst_cpu_later, cpu - stall->last_cpu);
     }
   stall->last = now;
   stall->last_cpu = cpu;
@@ -310,6 +313,8 @@ bench_open (const char *path)
   g_print ("| longest gap of a 5 ms main-loop timer, wall clock | %.1f ms |\n", stall.worst / 1000.0);
   g_print ("| most main-thread CPU time between two ticks (goal ≤ 16 ms) | %.1f ms |\n", stall.worst_cpu);
   g_print ("| … that gap ended while | %s |\n", stall.worst_when);
+  g_print ("| most main-thread CPU time between two ticks once the tab is shown (goal ≤ 16 ms) | %.1f ms |\n",
+           stall.worst_cpu_later);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
