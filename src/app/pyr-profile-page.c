@@ -280,6 +280,9 @@ highlight_function (PyrProfilePage *self,
 static void
 update_details (PyrProfilePage *self)
 {
+  /* a hidden pane catches up when shown (live updates come four times a second) */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->details_pane)))
+    return;
   pyr_details_pane_set_node (self->details_pane, pyr_flame_graph_get_tree (self->flame_graph), self->table,
                              pyr_flame_graph_get_selected_node (self->flame_graph));
 }
@@ -1471,6 +1474,7 @@ pyr_profile_page_init (PyrProfilePage *self)
   }
   g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
   g_object_bind_property (self->details_toggle, "active", self->details_pane, "visible", G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->details_pane, "notify::visible", G_CALLBACK (update_details), self);
   g_signal_connect_swapped (self->details_pane, "node-activated", G_CALLBACK (on_details_node_activated), self);
   g_signal_connect_swapped (self->details_pane, "function-activated",
                             G_CALLBACK (on_details_function_activated), self);

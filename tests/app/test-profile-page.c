@@ -1488,11 +1488,14 @@ test_details_pane_stack_and_callers (void)
   g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, selected);
   g_assert_cmpuint (pyr_functions_view_get_selected_function (pyr_profile_page_get_functions_view (page)), !=, PYR_ID_NONE);
 
-  /* F9 hides and shows the pane */
+  /* F9 hides and shows the pane; hidden, it catches up when shown again */
   gtk_widget_activate_action (GTK_WIDGET (page), "page.toggle-details", NULL);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (pane)));
+  pyr_flame_graph_set_selected_node (graph, compute);
+  g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, selected);
   gtk_widget_activate_action (GTK_WIDGET (page), "page.toggle-details", NULL);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (pane)));
+  g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, compute);
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate_main_loop ();
