@@ -49,6 +49,9 @@ struct _PyrCallTree
   guint32         *frame_group;  /* per frame: its group in that opening */
   guint            n_frame_slots;
   guint32          opening;      /* counter for frame_stamp */
+  GArray          *groups;       /* scratch of open_node: Group */
+  GArray          *sorted;       /* scratch of open_node: Member */
+  GArray          *offsets;      /* scratch of open_node: guint32 */
 };
 
 /* first_child of a node not opened yet */
@@ -145,6 +148,9 @@ pyr_call_tree_finalize (GObject *object)
   g_clear_pointer (&self->mlen, g_free);
   g_clear_pointer (&self->frame_stamp, g_free);
   g_clear_pointer (&self->frame_group, g_free);
+  g_clear_pointer (&self->groups, g_array_unref);
+  g_clear_pointer (&self->sorted, g_array_unref);
+  g_clear_pointer (&self->offsets, g_array_unref);
   g_mutex_clear (&self->open_lock);
   g_clear_object (&self->profile);
 
@@ -502,12 +508,13 @@ open_node (PyrCallTree *self,
   const guint32 *bframe = (const guint32 *) base->frame->data;
   Member *members = (Member *) self->members->data + self->mstart[node];
   guint n_members = self->mlen[node];
-  g_autoptr(GArray) groups = g_array_new (FALSE, FALSE, sizeof (Group));
-  g_autofree guint32 *filled = NULL;
-  g_autofree guint32 *offset = NULL;
-  g_autofree Member *sorted = NULL;
+  GArray *groups = self->groups;
+  guint32 *filled, *offset;
+  Member *sorted;
   guint n_sorted = 0;
   guint32 first;
+
+  g_array_set_size (groups, 0);
 
   if (++self->opening == 0)
     {
@@ -550,8 +557,9 @@ open_node (PyrCallTree *self,
     }
 
   g_array_sort (groups, compare_groups);
-  filled = g_new (guint32, groups->len);
-  offset = g_new (guint32, groups->len + 1);
+  g_array_set_size (self->offsets, 2 * groups->len + 1);
+  filled = (guint32 *) self->offsets->data;
+  offset = filled + groups->len;
   offset[0] = 0;
   for (guint k = 0; k < groups->len; k++)
     {
@@ -563,7 +571,8 @@ open_node (PyrCallTree *self,
     }
 
   /* children's members, group by group: the ones that go on past the child */
-  sorted = g_new (Member, MAX (n_sorted, 1));
+  g_array_set_size (self->sorted, n_sorted);
+  sorted = (Member *) self->sorted->data;
   for (guint i = 0; i < n_members; i++)
     {
       guint32 b = members[i].base_node;
@@ -616,6 +625,9 @@ build_inverted (PyrCallTree *self)
   self->frame = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->self_weight = g_array_new (FALSE, FALSE, sizeof (double));
   self->members = g_array_new (FALSE, FALSE, sizeof (Member));
+  self->groups = g_array_new (FALSE, FALSE, sizeof (Group));
+  self->sorted = g_array_new (FALSE, FALSE, sizeof (Member));
+  self->offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_array_append_val (self->parent, none);
   g_array_append_val (self->frame, none);
   g_array_append_val (self->self_weight, total);
