@@ -9,6 +9,7 @@
 
 #include "pyr-flamegraph-svg.h"
 #include "pyr-flamegraph-svg-private.h"
+#include "pyr-text-writer.h"
 
 #define DEFAULT_WIDTH   1200
 #define XPAD            10
@@ -18,7 +19,6 @@
 #define LABEL_CHAR_WIDTH (0.59 * FONT_SIZE)
 #define YPAD_TOP        52   /* title, buttons */
 #define YPAD_BOTTOM     34   /* details line */
-#define FLUSH_SIZE      (256 * 1024)
 #define NO_NODE         G_MAXUINT32
 
 typedef struct
@@ -317,26 +317,6 @@ layout_chart (Layout        *layout,
 
 /* ---- writing ---- */
 
-typedef struct
-{
-  GOutputStream  *out;
-  GCancellable   *cancellable;
-  GString        *buf;
-} Writer;
-
-static gboolean
-writer_flush (Writer   *w,
-              gboolean  force,
-              GError  **error)
-{
-  if (w->buf->len == 0 || (!force && w->buf->len < FLUSH_SIZE))
-    return TRUE;
-  if (!g_output_stream_write_all (w->out, w->buf->str, w->buf->len, NULL, w->cancellable, error))
-    return FALSE;
-  g_string_truncate (w->buf, 0);
-  return TRUE;
-}
-
 /* XML text: the five specials escaped, control characters (which XML 1.0 cannot carry) as spaces. */
 static void
 append_escaped (GString    *out,
@@ -482,7 +462,7 @@ write_svg (Layout                         *layout,
            GError                        **error)
 {
   PyrProfile *profile = layout->profile;
-  Writer w = { out, cancellable, g_string_sized_new (FLUSH_SIZE + 4096) };
+  PyrTextWriter w = { out, cancellable, g_string_sized_new (PYR_TEXT_WRITER_CHUNK + 4096) };
   g_autoptr(GString) buf = w.buf;
   g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree char *meta_title = pyr_profile_dup_metadata (profile, "title");
@@ -636,7 +616,7 @@ write_svg (Layout                         *layout,
           *b = tmp;
         }
 
-      if (!writer_flush (&w, FALSE, error))
+      if (!pyr_text_writer_flush (&w, FALSE, error))
         return FALSE;
     }
 
@@ -644,7 +624,7 @@ write_svg (Layout                         *layout,
   g_string_append (buf, pyr_flamegraph_svg_script);
   g_string_append (buf, "]]></script>\n</svg>\n");
 
-  return writer_flush (&w, TRUE, error);
+  return pyr_text_writer_flush (&w, TRUE, error);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pyr-json-reader.h"
+#include "pyr-text-writer.h"
 
 /* Deep enough for any speedscope file (which nests 5 levels), shallow enough that a hostile
  * file of brackets ends quickly in an error. */
@@ -1352,32 +1353,6 @@ pyr_speedscope_import (PyrProfile       *profile,
 
 /* Export */
 
-typedef struct
-{
-  GOutputStream *out;
-  GCancellable  *cancellable;
-  GString       *buf;
-} Writer;
-
-static gboolean
-writer_flush (Writer  *w,
-              GError **error)
-{
-  if (w->buf->len == 0)
-    return TRUE;
-  if (!g_output_stream_write_all (w->out, w->buf->str, w->buf->len, NULL, w->cancellable, error))
-    return FALSE;
-  g_string_truncate (w->buf, 0);
-  return TRUE;
-}
-
-static inline gboolean
-writer_maybe_flush (Writer  *w,
-                    GError **error)
-{
-  return w->buf->len < 256 * 1024 || writer_flush (w, error);
-}
-
 static void
 append_json_string (GString    *out,
                     const char *str)
@@ -1499,7 +1474,7 @@ pyr_speedscope_export (PyrProfile     *profile,
   g_autoptr(GPtrArray) per_thread = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autofree char *name = NULL;
   g_autofree char *active = NULL;
-  Writer w = { out, cancellable, buf };
+  PyrTextWriter w = { out, cancellable, buf };
   DoubleCache weight_text = { 0 };
   const char *unit = export_unit (profile);
   guint n_samples, n_frames, n_threads, n_profiles;
@@ -1583,7 +1558,7 @@ pyr_speedscope_export (PyrProfile     *profile,
       if (line > 0)
         g_string_append_printf (buf, ",\"line\":%d", line);
       g_string_append_c (buf, '}');
-      if (!writer_maybe_flush (&w, error))
+      if (!pyr_text_writer_flush (&w, FALSE, error))
         return FALSE;
     }
   g_string_append (buf, "]},\"profiles\":[");
@@ -1641,7 +1616,7 @@ pyr_speedscope_export (PyrProfile     *profile,
             }
           g_string_append_len (buf, last_stack->str, last_stack->len);
 
-          if (!writer_maybe_flush (&w, error))
+          if (!pyr_text_writer_flush (&w, FALSE, error))
             return FALSE;
         }
 
@@ -1653,7 +1628,7 @@ pyr_speedscope_export (PyrProfile     *profile,
           append_double_cached (buf, &weight_text,
                                 pyr_profile_get_sample_weight (profile,
                                                                g_array_index (indices, guint, i)));
-          if (!writer_maybe_flush (&w, error))
+          if (!pyr_text_writer_flush (&w, FALSE, error))
             return FALSE;
         }
       g_string_append (buf, "]}");
@@ -1664,5 +1639,5 @@ pyr_speedscope_export (PyrProfile     *profile,
 
   g_string_append (buf, "]}\n");
 
-  return writer_flush (&w, error);
+  return pyr_text_writer_flush (&w, TRUE, error);
 }
