@@ -238,8 +238,6 @@ update_breadcrumbs (PyrProfilePage *self)
       label = gtk_label_new (node == 0 ? _("All") : pyr_flame_tree_get_name (tree, node));
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
       gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
-      /* a crowded toolbar scrolls the crumbs rather than eliding them to a few letters */
-      gtk_label_set_width_chars (GTK_LABEL (label), MIN ((int) g_utf8_strlen (gtk_label_get_text (GTK_LABEL (label)), -1), 12));
       button = gtk_button_new ();
       gtk_button_set_child (GTK_BUTTON (button), label);
       gtk_widget_add_css_class (button, "flat");
