@@ -75,7 +75,8 @@ static const char usage_text[] =
   "      --subprocesses       also sample the Python processes the target starts\n"
   "                           (multiprocessing, forking servers), found every 100 ms;\n"
   "                           each sample names its process\n"
-  "      --native             include native frames (not implemented yet)\n"
+  "      --native             include native (C) frames, merged with the Python ones;\n"
+  "                           implies --blocking\n"
   "  -h, --help               show this help\n"
   "  -V, --version            show the version\n"
   "\n"
@@ -315,6 +316,7 @@ main (int    argc,
   double startup_timeout = 10;
   bool dump = false;
   bool list = false;
+  bool native = false;
   long pid = 0;
   char **command = NULL;
   pid_t child = 0;
@@ -395,8 +397,15 @@ main (int    argc,
           ropts.subprocesses = true;
           break;
         case 'n':
-          fprintf (stderr, "pyrometer-sampler: --native is not implemented yet\n");
-          return EXIT_USAGE;
+          if (!pyr_native_available ())
+            {
+              fprintf (stderr, "pyrometer-sampler: --native is not available: this build has "
+                               "no libunwind (meson option -Dnative)\n");
+              return EXIT_USAGE;
+            }
+          native = true;
+          ropts.blocking = true;   /* the threads are stopped while they are unwound */
+          break;
         case 'h':
           fputs (usage_text, stdout);
           return EXIT_OK;
@@ -568,7 +577,12 @@ main (int    argc,
         pyr_python_detach (&py);
         return EXIT_ERROR;
       }
-    ret = pyr_record_run (&py, w, &ropts, &res, &err);
+    memset (&res, 0, sizeof res);
+    res.child_status = -1;
+    ret = native ? pyr_native_new (&ropts.native, &py, &err) : 0;
+    if (ret == 0)
+      ret = pyr_record_run (&py, w, &ropts, &res, &err);
+    pyr_native_free (ropts.native);
     pyr_stream_writer_free (w);
     pyr_python_detach (&py);
     if (out_fd != STDOUT_FILENO)

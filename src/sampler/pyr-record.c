@@ -637,6 +637,8 @@ pyr_record_run (struct pyr_python               *py,
           continue;
         }
       ret = pyr_python_sample (py, sample, true);
+      if (opts->native != NULL && ret == 0)
+        pyr_native_merge (opts->native, py, sample);
       if (opts->blocking)
         pyr_ptrace_release (&pt);
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "pyr-err.h"
+#include "pyr-native.h"
 #include "pyr-python.h"
 #include "pyr-stream-writer.h"
 
@@ -25,6 +26,8 @@ struct pyr_record_options
   volatile sig_atomic_t *stop;
   /* Launch mode: the child, whose exit ends the recording with its status. */
   pid_t    child;
+  /* --native (with blocking): merges each thread's C stack in, while the threads are stopped */
+  struct pyr_native *native;
 };
 
 /* What the loop measured (also written as STATS records). */
