@@ -186,9 +186,13 @@ pyr_cli_report (int    argc,
         {
           pyr_filter_set_threads (filter, &t, 1);
           if (!opts.json)
-            printf ("\n%s “%s” (pid %" G_GINT64_FORMAT ", tid %" G_GINT64_FORMAT ")\n", _("Thread"),
-                    pyr_profile_get_thread_name (profile, t), pyr_profile_get_thread_pid (profile, t),
-                    pyr_profile_get_thread_tid (profile, t));
+            {
+              g_autofree char *pid = g_strdup_printf ("%" G_GINT64_FORMAT, pyr_profile_get_thread_pid (profile, t));
+              g_autofree char *tid = g_strdup_printf ("%" G_GINT64_FORMAT, pyr_profile_get_thread_tid (profile, t));
+
+              /* Translators: a table's heading; the thread's name, its process id and thread id */
+              printf (_("\nThread “%s” (pid %s, tid %s)\n"), pyr_profile_get_thread_name (profile, t), pid, tid);
+            }
           report_table (profile, filter, &opts, t, json, &first_json);
         }
     }
