@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark speedscope import: MB/s and peak RSS / file size, against json-glib's tree parser.
 
-  bench/bench-speedscope.py BUILDDIR [--size-mb 120] [--runs 3] [--recurring] [--no-json-glib] [FILE...]
+  bench/bench-speedscope.py BUILDDIR [--size-mb 120] [--runs 3] [--recurring] [--distinct] [--no-json-glib] [FILE...]
 
 Generates a py-spy-style file with bench/gen-profile.py (unless FILEs are given), runs
 BUILDDIR/bench/bench-speedscope on it (or compiles bench/bench-speedscope.c against
@@ -98,6 +98,8 @@ def main():
     ap.add_argument("--no-json-glib", action="store_true")
     ap.add_argument("--recurring", action="store_true",
                     help="also measure a file whose stacks recur (see gen_recurring)")
+    ap.add_argument("--distinct", action="store_true",
+                    help="also measure a file where nearly every sample is a new stack (gen-profile.py --chain 0)")
     args = ap.parse_intermixed_args()
 
     exe = find_or_build(args.build)
@@ -112,6 +114,11 @@ def main():
         if args.recurring:
             path = os.path.join(tmp, "recurring-stacks.speedscope.json")
             gen_recurring(path, args.size_mb)
+            files.append(path)
+        if args.distinct:
+            path = os.path.join(tmp, "distinct-stacks.speedscope.json")
+            subprocess.run([sys.executable, os.path.join(HERE, "gen-profile.py"), "--format", "speedscope",
+                            "--size-mb", str(args.size_mb), "--chain", "0", "-o", path], check=True)
             files.append(path)
 
     print("| file | size (MB) | parser | samples | stack nodes | best wall (s) | MB/s (wall) | MB/s (CPU) | peak RSS / size |")
