@@ -284,6 +284,25 @@ pyr_process_list_apply_output (PyrProcessList  *self,
     }
   g_array_sort (records, compare_records);
 
+  /* the first list: one change for all rows */
+  if (self->items->len == 0)
+    {
+      for (k = 0; k < records->len; k++)
+        {
+          PyrProcessRecord *rec = &g_array_index (records, PyrProcessRecord, k);
+          PyrProcessInfo *info;
+
+          if (rec->pid == sampler_pid || rec->pid == self->own_pid)
+            continue;
+          info = pyr_process_info_new (rec);
+          pyr_process_info_update (info, rec, cpu_percent (self, NULL, rec, uptime_ticks));
+          g_ptr_array_add (self->items, info);
+        }
+      if (self->items->len > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->items->len);
+      i = self->items->len;     /* nothing left to merge */
+    }
+
   /* merge, keeping the objects of processes still there */
   while (i < self->items->len || k < records->len)
     {
