@@ -2,6 +2,7 @@
 #include "pyr-listen.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -147,26 +148,86 @@ pyr_listen_parse (struct pyr_listen *l,
   return pyr_err_set (err, -EINVAL, "--listen: '%s' is not unix:PATH or tcp:HOST:PORT", address);
 }
 
+/* The socket file's path with its folder resolved, as another process may have bound it. */
+static void
+resolve_path (const char *path,
+              char       *out,
+              size_t      len)
+{
+  char dir[PATH_MAX], resolved[PATH_MAX];
+  const char *slash = strrchr (path, '/');
+  const char *base = slash != NULL ? slash + 1 : path;
+
+  if (slash == NULL)
+    snprintf (dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf (dir, sizeof dir, "/");
+  else
+    snprintf (dir, sizeof dir, "%.*s", (int) (slash - path), path);
+  if (realpath (dir, resolved) == NULL)
+    snprintf (out, len, "%s", path);
+  else if ((size_t) snprintf (out, len, "%s%s%s", resolved, strcmp (resolved, "/") == 0 ? "" : "/",
+                              base) >= len)
+    snprintf (out, len, "%s", path);
+}
+
+/* Whether a socket of this network namespace listens on the path (/proc/net/unix): 1 yes,
+ * 0 no, -1 cannot tell.  Asking by connecting would make a sampler still waiting for its
+ * first client take the probe for that client. */
+static int
+listening_here (const char *path)
+{
+  char resolved[2 * PATH_MAX + 2], line[PATH_MAX + 128];
+  FILE *f = fopen ("/proc/net/unix", "re");
+  int found = 0;
+
+  if (f == NULL)
+    return -1;
+  resolve_path (path, resolved, sizeof resolved);
+  if (fgets (line, sizeof line, f) == NULL)   /* the header */
+    found = -1;
+  while (found == 0 && fgets (line, sizeof line, f) != NULL)
+    {
+      unsigned long flags;
+      int pos = -1;
+
+      line[strcspn (line, "\n")] = '\0';
+      if (sscanf (line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags, &pos) < 1 || pos < 0)
+        continue;
+      /* __SO_ACCEPTCON: the socket listens */
+      if ((flags & 0x10000) && (strcmp (line + pos, path) == 0 || strcmp (line + pos, resolved) == 0))
+        found = 1;
+    }
+  fclose (f);
+  return found;
+}
+
 /* A socket file left by a sampler that died can be replaced; a live one or another file not. */
 static int
 clear_stale_socket (struct pyr_listen *l,
                     struct pyr_err    *err)
 {
   struct stat st;
-  int fd, ret;
+  int fd, ret, here;
 
   if (lstat (l->path, &st) < 0)
     return errno == ENOENT ? 0 : pyr_err_set (err, -errno, "cannot use %s: %s", l->path,
                                               strerror (errno));
   if (!S_ISSOCK (st.st_mode))
     return pyr_err_set (err, -EEXIST, "%s exists and is not a socket: give another path", l->path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return pyr_err_set (err, -errno, "socket: %s", strerror (errno));
-  ret = connect (fd, (struct sockaddr *) &l->addr, l->addr_len);
-  close (fd);
-  if (ret == 0)
+  here = listening_here (l->path);
+  if (here == 1)
     return pyr_err_set (err, -EADDRINUSE, "%s is in use: another sampler listens there", l->path);
+  if (here < 0)
+    {
+      fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0)
+        return pyr_err_set (err, -errno, "socket: %s", strerror (errno));
+      ret = connect (fd, (struct sockaddr *) &l->addr, l->addr_len);
+      close (fd);
+      if (ret == 0)
+        return pyr_err_set (err, -EADDRINUSE, "%s is in use: another sampler listens there", l->path);
+    }
   if (unlink (l->path) < 0 && errno != ENOENT)
     return pyr_err_set (err, -errno, "cannot replace the old socket %s: %s", l->path,
                         strerror (errno));
@@ -291,6 +352,7 @@ pyr_listen_accept (struct pyr_listen     *l,
 
   /* A stop signal that lands between the check of *stop and the wait must still end the
    * wait: the signals stay blocked except inside ppoll, which unblocks them atomically. */
+  l->stop = stop;
   sigemptyset (&stops);
   sigaddset (&stops, SIGINT);
   sigaddset (&stops, SIGTERM);
@@ -409,6 +471,8 @@ pyr_listen_write (void       *user_data,
     {
       ssize_t n = send (l->client_fd, p, len, MSG_NOSIGNAL);
 
+      if (n < 0 && errno == EINTR && l->stop != NULL && *l->stop)
+        return -EPIPE;   /* blocked on a client that does not read: give up on it */
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)

@@ -39,6 +39,7 @@ struct pyr_listen
   pthread_t               guard;
   int                     guard_wake[2];
   unsigned long           refused;       /* clients turned away while recording */
+  volatile sig_atomic_t  *stop;          /* from accept: a stop request ends a stalled send */
 };
 
 #define PYR_LISTEN_INIT { .listen_fd = -1, .client_fd = -1, .guard_wake = { -1, -1 } }

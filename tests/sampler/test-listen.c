@@ -605,6 +605,9 @@ test_error_reaches_client (void)
   g_rmdir (dir);
 }
 
+static int run_sampler (const char * const *args,
+                        char              **err);
+
 /* Ctrl-C while waiting for a client ends the sampler (status 0) and removes the socket. */
 static void
 test_interrupted_while_waiting (void)
@@ -621,6 +624,47 @@ test_interrupted_while_waiting (void)
     sp = sampler_listen (args, &err_fd, &where);
   }
   g_assert_true (g_file_test (sock, G_FILE_TEST_EXISTS));
+
+  /* a second sampler on the same path is refused, and does not take the first one's place */
+  {
+    g_autofree char *err = NULL;
+    const char *args[] = { "--listen", address, "--pid", "1", NULL };
+
+    g_assert_cmpint (run_sampler (args, &err), ==, 8);
+    g_assert_nonnull (strstr (err, "in use"));
+  }
+  g_usleep (100000);
+  g_assert_cmpint (waitpid (sp, NULL, WNOHANG), ==, 0);   /* still waiting for its client */
+  g_assert_true (g_file_test (sock, G_FILE_TEST_EXISTS));
+
+  kill (sp, SIGINT);
+  g_assert_cmpint (wait_exit (sp, 10), ==, 0);
+  g_assert_false (g_file_test (sock, G_FILE_TEST_EXISTS));
+  close (err_fd);
+  g_rmdir (dir);
+}
+
+/* A socket file left by a sampler that was killed is replaced. */
+static void
+test_stale_socket_replaced (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pyr-listen-XXXXXX", NULL);
+  g_autofree char *sock = g_build_filename (dir, "pyr.sock", NULL);
+  g_autofree char *address = g_strconcat ("unix:", sock, NULL);
+  g_autofree char *where = NULL;
+  struct sockaddr_un un = { .sun_family = AF_UNIX };
+  int stale = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  GPid sp;
+  int err_fd;
+
+  g_strlcpy (un.sun_path, sock, sizeof un.sun_path);
+  g_assert_cmpint (bind (stale, (struct sockaddr *) &un, sizeof un), ==, 0);
+  close (stale);   /* the file stays, nobody listens */
+  {
+    const char *args[] = { "--listen", address, "--pid", "1", NULL };
+    sp = sampler_listen (args, &err_fd, &where);
+  }
+  g_assert_cmpstr (where, ==, address);
   kill (sp, SIGINT);
   g_assert_cmpint (wait_exit (sp, 10), ==, 0);
   g_assert_false (g_file_test (sock, G_FILE_TEST_EXISTS));
@@ -730,7 +774,8 @@ main (int    argc,
   g_test_add_func ("/sampler/listen/tcp-ipv6-literal", test_tcp_ipv6);
   g_test_add_func ("/sampler/listen/second-client-refused", test_second_client_refused);
   g_test_add_func ("/sampler/listen/error-reaches-client", test_error_reaches_client);
-  g_test_add_func ("/sampler/listen/interrupted-while-waiting", test_interrupted_while_waiting);
+  g_test_add_func ("/sampler/listen/interrupted-while-waiting-path-in-use", test_interrupted_while_waiting);
+  g_test_add_func ("/sampler/listen/stale-socket-replaced", test_stale_socket_replaced);
   g_test_add_func ("/sampler/listen/usage-errors", test_usage_errors);
   g_test_add_func ("/sampler/listen/port-in-use", test_port_in_use);
   g_test_add_func ("/sampler/listen/help", test_help);
