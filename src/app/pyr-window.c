@@ -8,6 +8,7 @@
 
 #include "pyr-autosave.h"
 #include "pyr-connect-dialog.h"
+#include "pyr-process-picker.h"
 #include "pyr-profile-loader.h"
 #include "pyr-record-dialog.h"
 #include "pyr-recording-page.h"
@@ -31,12 +32,6 @@ struct _PyrWindow
 };
 
 G_DEFINE_FINAL_TYPE (PyrWindow, pyr_window, ADW_TYPE_APPLICATION_WINDOW)
-
-/* Attaching comes with the process picker; until then its button stays visible but
- * insensitive rather than pretending. */
-static const char *const unbuilt_actions[] = {
-  "win.attach",
-};
 
 PyrWindow *
 pyr_window_new (PyrApplication *application)
@@ -299,6 +294,29 @@ on_record_request (PyrRecordDialog           *dialog,
                    const PyrRecordingRequest *request,
                    PyrWindow                 *self)
 {
+  pyr_window_record (self, request);
+}
+
+/* The picker knows when the process needs more than the user has; when it cannot tell and the
+ * sampler is refused, the tab offers Authorize and Retry. */
+static void
+on_attach_request (PyrProcessPicker *picker,
+                   gint64            pid,
+                   gboolean          follow_subprocesses,
+                   gboolean          needs_authorization,
+                   PyrWindow        *self)
+{
+  g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+  request->pid = pid;
+  request->subprocesses = follow_subprocesses;
+  request->privileged = needs_authorization;
+  request->rate = g_settings_get_uint (settings, "sample-rate");
+  request->idle = g_settings_get_boolean (settings, "include-idle");
+  request->gil_only = g_settings_get_boolean (settings, "gil-only");
+  request->native = g_settings_get_boolean (settings, "native-stacks");
+  request->duration = g_settings_get_uint (settings, "duration");
   pyr_window_record (self, request);
 }
 
@@ -692,6 +710,17 @@ action_record_command (GtkWidget  *widget,
 }
 
 static void
+action_attach (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  GtkWidget *picker = pyr_process_picker_new (GTK_WINDOW (widget));
+
+  g_signal_connect_object (picker, "attach", G_CALLBACK (on_attach_request), widget, 0);
+  gtk_window_present (GTK_WINDOW (picker));
+}
+
+static void
 action_connect (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -711,14 +740,6 @@ action_stop_recording (GtkWidget  *widget,
 
   if (page != NULL)
     pyr_recording_page_stop (page);
-}
-
-static void
-pyr_window_not_built (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  /* Unreachable while the action is disabled. */
 }
 
 static void
@@ -751,12 +772,11 @@ pyr_window_class_init (PyrWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrWindow, interrupted_list);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_activated);
 
-  for (guint i = 0; i < G_N_ELEMENTS (unbuilt_actions); i++)
-    gtk_widget_class_install_action (widget_class, unbuilt_actions[i], NULL, pyr_window_not_built);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, action_save);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, action_export);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, action_find);
+  gtk_widget_class_install_action (widget_class, "win.attach", NULL, action_attach);
   gtk_widget_class_install_action (widget_class, "win.record-command", NULL, action_record_command);
   gtk_widget_class_install_action (widget_class, "win.connect", NULL, action_connect);
   gtk_widget_class_install_action (widget_class, "win.stop-recording", NULL, action_stop_recording);
@@ -766,9 +786,6 @@ static void
 pyr_window_init (PyrWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  for (guint i = 0; i < G_N_ELEMENTS (unbuilt_actions); i++)
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), unbuilt_actions[i], FALSE);
 
   self->drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (self->drop_target, "drop", G_CALLBACK (on_drop), self);

@@ -12,6 +12,7 @@
 #include "pyr-autosave.h"
 #include "pyr-flame-layout.h"
 #include "pyr-output-view.h"
+#include "pyr-process-picker.h"
 #include "pyr-record-dialog.h"
 #include "pyr-recording-page.h"
 #include "pyr-window.h"
@@ -381,6 +382,55 @@ test_attach_kill_target_keeps_data (void)
   close_window (window);
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+  GtkWindow *found = NULL;
+
+  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      found = l->data;
+  g_list_free (toplevels);
+  return found;
+}
+
+/* Ctrl+N opens the picker; its ::attach (what a double click on the row emits) starts a
+ * recording tab on that process with the picker's choices. */
+static void
+test_attach_through_picker (void)
+{
+  PyrWindow *window = new_window ();
+  GPid pid = spawn_target ();
+  GtkWindow *picker;
+  PyrRecordingPage *page;
+  FlameQuery q;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.attach", NULL));
+  iterate ();
+  picker = find_toplevel (PYR_TYPE_PROCESS_PICKER);
+  g_assert_nonnull (picker);
+  g_assert_true (gtk_window_get_transient_for (picker) == GTK_WINDOW (window));
+  g_signal_emit_by_name (picker, "attach", (gint64) pid, TRUE, FALSE);
+  iterate ();
+  if (find_toplevel (PYR_TYPE_PROCESS_PICKER) != NULL)
+    gtk_window_destroy (picker);   /* the picker closes itself after the real click */
+
+  page = pyr_window_get_current_recording (window);
+  g_assert_nonnull (page);
+  g_assert_cmpint (pyr_recording_page_get_request (page)->pid, ==, pid);
+  g_assert_true (pyr_recording_page_get_request (page)->subprocesses);
+  g_assert_false (pyr_recording_page_get_request (page)->privileged);
+  q.page = page;
+  q.function = "spin";
+  g_assert_cmpfloat (wait_for (flame_shows, &q, 20), >=, 0);
+  pyr_recording_page_stop (page);
+  g_assert_cmpfloat (wait_for (page_finished, page, 20), >=, 0);
+  g_assert_null (pyr_recording_page_get_error (page));
+  close_window (window);
+  kill_target (pid);
+}
+
 static void
 test_kill_sampler_shows_message (void)
 {
@@ -717,6 +767,7 @@ main (int    argc,
       g_test_add_func ("/recording/demo-live-stop-save-reopen", test_demo_live_stop_save_reopen);
       g_test_add_func ("/recording/output-and-exit-status", test_output_and_exit_status);
       g_test_add_func ("/recording/attach-kill-target-keeps-data", test_attach_kill_target_keeps_data);
+      g_test_add_func ("/recording/attach-through-picker", test_attach_through_picker);
       g_test_add_func ("/recording/kill-sampler-shows-message", test_kill_sampler_shows_message);
       g_test_add_func ("/recording/pkexec-dismissed-explains", test_pkexec_dismissed_explains);
       g_test_add_func ("/recording/permission-denied-then-authorize", test_permission_denied_then_authorize);

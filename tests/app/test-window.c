@@ -46,8 +46,7 @@ test_empty_state_shows_three_ways_in (void)
   gtk_window_present (GTK_WINDOW (window));
   iterate_main_loop ();
 
-  /* Attach, launch and open are shown from the start; attach stays insensitive until the
-   * process picker exists, so a person never clicks into a fake; launch and open work. */
+  /* Attach, launch and open are shown from the start, and all three work. */
   for (guint i = 0; i < 3; i++)
     {
       static const char *actions[] = { "win.attach", "win.record-command", "win.open" };
@@ -55,7 +54,7 @@ test_empty_state_shows_three_ways_in (void)
 
       g_assert_nonnull (button);
       g_assert_true (gtk_widget_get_visible (button));
-      g_assert_cmpint (gtk_widget_is_sensitive (button), ==, i != 0);
+      g_assert_true (gtk_widget_is_sensitive (button));
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
