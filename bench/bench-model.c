@@ -268,6 +268,11 @@ bench_distinct (guint n_samples)
   printf ("| %-44s | %12s | %12s |\n", "query (median of 5)", "CPU", "wall");
   printf ("|%s|%s|%s|\n", "----------------------------------------------", "--------------", "--------------");
   MEASURE ("merged call tree", g_object_unref (pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_MERGED, NULL, NULL)), "");
+  {
+    g_autoptr(PyrCallTree) merged = pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_MERGED, NULL, NULL);
+
+    MEASURE ("function table (from merged tree)", g_object_unref (pyr_function_table_new (merged, PYR_FUNCTION_TABLE_BY_FUNCTION)), "");
+  }
   MEASURE ("bottom-up call tree: roots",
            {
              PyrCallTree *t = pyr_call_tree_new (g->p, NULL, PYR_CALL_TREE_BOTTOM_UP, NULL, NULL);

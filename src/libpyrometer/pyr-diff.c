@@ -7,6 +7,7 @@
 #include "pyr-call-tree.h"
 #include "pyr-diff.h"
 #include "pyr-function-table.h"
+#include "pyr-query-private.h"
 
 typedef struct
 {
@@ -308,7 +309,7 @@ pyr_diff_new (PyrProfile       *before,
 
   fb = pyr_function_table_new (tb, PYR_FUNCTION_TABLE_BY_FUNCTION);
   fa = pyr_function_table_new (ta, PYR_FUNCTION_TABLE_BY_FUNCTION);
-  by_key = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   add_functions (self, fb, by_key, FALSE);
   add_functions (self, fa, by_key, TRUE);
   g_array_sort (self->functions, compare_functions);

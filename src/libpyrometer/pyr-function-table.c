@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pyr-function-table.h"
+#include "pyr-query-private.h"
 
 typedef struct
 {
@@ -196,8 +197,8 @@ pyr_function_table_new (PyrCallTree         *tree,
   g_array_set_size (self->row_of_frame, max_frame);
   memset (self->row_of_frame->data, 0xff, sizeof (guint32) * max_frame);
 
-  rows_by_key = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  edges_by_key = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  rows_by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
+  edges_by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   edges = g_array_new (FALSE, FALSE, sizeof (Edge));
   node_row = g_new (guint32, n_nodes);
   node_edge = g_new (guint32, n_nodes);

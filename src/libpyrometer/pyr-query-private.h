@@ -7,6 +7,14 @@
 
 G_BEGIN_DECLS
 
+/* For GHashTables keyed by two ids in a guint64: g_int64_hash folds the halves
+ * together (a ^ b), so (a, b) and (b, a) and every pair with the same xor collide. */
+static inline guint
+pyr_id_pair_hash (gconstpointer key)
+{
+  return (guint) ((*(const guint64 *) key * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
 /*
  * A prefix tree of (parent, frame) -> node id, in flat arrays; node 0 is the
  * root. Used for the filtered stacks, bottom-up trees and diffs.

@@ -129,7 +129,7 @@ pyr_stack_map_init (PyrStackMap     *map,
   map->map = g_array_new (FALSE, FALSE, sizeof (guint32));
   pyr_node_tree_init (&map->tree);
   map->func_of_frame = g_array_new (FALSE, FALSE, sizeof (guint32));
-  map->funcs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  map->funcs = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   map->func_flags = g_array_new (FALSE, FALSE, sizeof (guint8));
   map->path_funcs = g_array_new (FALSE, FALSE, sizeof (guint32));
   map->use_time = pyr_profile_has_time (profile);
@@ -147,7 +147,7 @@ pyr_stack_map_copy (PyrStackMap       *dest,
   dest->map = g_array_copy (src->map);
   pyr_node_tree_copy (&dest->tree, &src->tree);
   dest->func_of_frame = g_array_copy (src->func_of_frame);
-  dest->funcs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  dest->funcs = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   g_hash_table_iter_init (&iter, src->funcs);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (dest->funcs, g_memdup2 (key, sizeof (guint64)), value);
