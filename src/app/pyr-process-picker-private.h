@@ -16,6 +16,7 @@ GListModel     *pyr_process_picker_get_rows         (PyrProcessPicker *self);
 void            pyr_process_picker_select           (PyrProcessPicker *self,
                                                      guint             position);
 gboolean        pyr_process_picker_get_follow       (PyrProcessPicker *self);
+GtkColumnView  *pyr_process_picker_get_column_view  (PyrProcessPicker *self);
 /* what Enter or a double click on the selected row does */
 void            pyr_process_picker_activate_selected (PyrProcessPicker *self);
 

@@ -23,6 +23,8 @@ struct _PyrProcessPicker
   GtkCustomFilter    *roots_filter;
   GtkFilterListModel *roots;
   GtkTreeListModel   *tree;
+  GtkSorter          *row_sorter;      /* the column view's sorter, applied to each level */
+  GtkSortListModel   *sorted;
   GtkSingleSelection *selection;
   char               *search;          /* lower-case, "" when not searching */
   gboolean            searching;       /* the tree is flat while searching */
@@ -110,7 +112,7 @@ build_tree (PyrProcessPicker *self)
   g_clear_object (&self->tree);
   self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->roots)), FALSE, FALSE,
                                         create_children, self, NULL);
-  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->tree));
+  gtk_sort_list_model_set_model (self->sorted, G_LIST_MODEL (self->tree));
 }
 
 static PyrProcessInfo *
@@ -205,6 +207,8 @@ on_refreshed (PyrProcessPicker *self)
   gtk_filter_changed (GTK_FILTER (self->roots_filter), GTK_FILTER_CHANGE_DIFFERENT);
   if (!self->searching)
     rebuild_if_groups_changed (self);
+  /* CPU and memory changed in place: a sorted column sorts again */
+  gtk_sorter_changed (self->row_sorter, GTK_SORTER_CHANGE_DIFFERENT);
   if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION
       && g_list_model_get_n_items (G_LIST_MODEL (self->tree)) > 0)
     gtk_single_selection_set_selected (self->selection, 0);
@@ -487,7 +491,9 @@ add_column (PyrProcessPicker *self,
             gpointer          setup_data,
             CellUpdate        update,
             gboolean          expand,
-            int               fixed_width)
+            int               fixed_width,
+            const char       *sort_property,
+            gboolean          numeric)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *column;
@@ -500,6 +506,14 @@ add_column (PyrProcessPicker *self,
   gtk_column_view_column_set_resizable (column, TRUE);
   if (fixed_width > 0)
     gtk_column_view_column_set_fixed_width (column, fixed_width);
+  if (sort_property != NULL)
+    {
+      GtkExpression *expression = gtk_property_expression_new (PYR_TYPE_PROCESS_INFO, NULL,
+                                                               sort_property);
+      g_autoptr(GtkSorter) sorter = numeric ? GTK_SORTER (gtk_numeric_sorter_new (expression))
+                                            : GTK_SORTER (gtk_string_sorter_new (expression));
+      gtk_column_view_column_set_sorter (column, sorter);
+    }
   gtk_column_view_append_column (self->column_view, column);
   g_object_unref (column);
 }
@@ -546,6 +560,8 @@ pyr_process_picker_dispose (GObject *object)
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
   g_clear_object (&self->selection);
+  g_clear_object (&self->sorted);
+  g_clear_object (&self->row_sorter);
   g_clear_object (&self->tree);
   g_clear_object (&self->roots);
   g_clear_object (&self->roots_filter);
@@ -610,20 +626,23 @@ pyr_process_picker_init (PyrProcessPicker *self)
   self->roots_filter = gtk_custom_filter_new (filter_roots, self, NULL);
   self->roots = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->list)),
                                            g_object_ref (GTK_FILTER (self->roots_filter)));
-  self->selection = gtk_single_selection_new (NULL);
+  self->row_sorter = GTK_SORTER (gtk_tree_list_row_sorter_new (
+    g_object_ref (gtk_column_view_get_sorter (self->column_view))));
+  self->sorted = gtk_sort_list_model_new (NULL, g_object_ref (self->row_sorter));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, FALSE);
   build_tree (self);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
-  add_column (self, _("Command"), G_CALLBACK (setup_command), NULL, update_command, TRUE, -1);
-  add_column (self, "", G_CALLBACK (setup_lock), NULL, update_lock, FALSE, 32);
-  add_column (self, _("PID"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_pid, FALSE, 80);
-  add_column (self, _("User"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_user, FALSE, 90);
-  add_column (self, _("CPU %"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_cpu, FALSE, 70);
-  add_column (self, _("Memory"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_memory, FALSE, 90);
-  add_column (self, _("Python"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_python, FALSE, 80);
-  add_column (self, _("Container"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_container, FALSE, 130);
+  add_column (self, _("Command"), G_CALLBACK (setup_command), NULL, update_command, TRUE, -1, "title", FALSE);
+  add_column (self, "", G_CALLBACK (setup_lock), NULL, update_lock, FALSE, 32, "needs-authorization", TRUE);
+  add_column (self, _("PID"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_pid, FALSE, 80, "pid", TRUE);
+  add_column (self, _("User"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_user, FALSE, 90, "user", FALSE);
+  add_column (self, _("CPU %"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_cpu, FALSE, 70, "cpu-percent", TRUE);
+  add_column (self, _("Memory"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_memory, FALSE, 90, "memory-bytes", TRUE);
+  add_column (self, _("Python"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_python, FALSE, 80, "python-version", FALSE);
+  add_column (self, _("Container"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_container, FALSE, 130, "container", FALSE);
 
   g_signal_connect_swapped (self->list, "refreshed", G_CALLBACK (on_refreshed), self);
   g_signal_connect_swapped (self->list, "notify::error", G_CALLBACK (on_error_changed), self);
@@ -673,4 +692,11 @@ pyr_process_picker_get_follow (PyrProcessPicker *self)
 {
   g_return_val_if_fail (PYR_IS_PROCESS_PICKER (self), FALSE);
   return gtk_switch_get_active (self->follow_switch);
+}
+
+GtkColumnView *
+pyr_process_picker_get_column_view (PyrProcessPicker *self)
+{
+  g_return_val_if_fail (PYR_IS_PROCESS_PICKER (self), NULL);
+  return self->column_view;
 }

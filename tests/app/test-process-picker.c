@@ -220,6 +220,28 @@ test_lists_filters_attaches (void)
 
   write_window_png (picker, "process-picker.png");
 
+  /* sorted by CPU, busiest first: the column's sorter on each level of the tree */
+  {
+    GtkColumnView *view = pyr_process_picker_get_column_view (find.picker);
+    g_autoptr(GtkColumnViewColumn) cpu = g_list_model_get_item (gtk_column_view_get_columns (view), 4);
+    GListModel *rows = pyr_process_picker_get_rows (find.picker);
+    double previous = G_MAXDOUBLE;
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (cpu), ==, "CPU %");
+    gtk_column_view_sort_by_column (view, cpu, GTK_SORT_DESCENDING);
+    iterate_main_loop ();
+    for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+      {
+        g_autoptr(GtkTreeListRow) r = g_list_model_get_item (rows, i);
+        g_autoptr(PyrProcessInfo) p = gtk_tree_list_row_get_item (r);
+        if (gtk_tree_list_row_get_depth (r) > 0)
+          continue;
+        g_assert_cmpfloat (pyr_process_info_get_cpu_percent (p), <=, previous);
+        previous = pyr_process_info_get_cpu_percent (p);
+      }
+    gtk_column_view_sort_by_column (view, NULL, GTK_SORT_ASCENDING);
+  }
+
   /* typing filters: a word that matches nothing hides it, its pid shows it alone */
   gtk_editable_set_text (pyr_process_picker_get_search (find.picker), "no-such-process-xyz");
   g_assert_true (wait_until (row_gone, &find, 2000));

@@ -269,6 +269,68 @@ test_sampler_fails (void)
   g_setenv ("PYROMETER_SAMPLER", saved, TRUE);
 }
 
+/* Inside a Flatpak the list is the host's: the sampler runs through flatpak-spawn --host, from
+ * the app's folder as the host sees it (here a stand-in that records its arguments). */
+static void
+test_flatpak_lists_the_host (void)
+{
+  const char *python[] = { "/usr/bin/python3.11", NULL };
+  g_autofree char *tmp = g_dir_make_tmp ("pyr-flatpak-XXXXXX", NULL);
+  g_autofree char *bin = g_build_filename (tmp, "app", "bin", NULL);
+  g_autofree char *sampler_link = g_build_filename (bin, "pyrometer-sampler", NULL);
+  g_autofree char *info_path = g_build_filename (tmp, "flatpak-info", NULL);
+  g_autofree char *spawn_path = g_build_filename (tmp, "flatpak-spawn", NULL);
+  g_autofree char *args_path = g_build_filename (tmp, "args", NULL);
+  g_autofree char *info_text = g_strdup_printf ("[Application]\nname=io.github.pyrometer.Pyrometer\n\n"
+                                                "[Instance]\napp-path=%s/app\n", tmp);
+  g_autofree char *args = NULL;
+  g_autofree char *expected = NULL;
+  const char *spawn_text =
+    "#!/bin/sh\n"
+    "echo \"$@\" > \"$(dirname \"$0\")/args\"\n"
+    "while [ $# -gt 0 ]; do case \"$1\" in --*) shift;; *) break;; esac; done\n"
+    "exec \"$@\"\n";
+  g_autoptr(PyrProcessList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  GPid spin;
+
+  if (!g_file_test (python[0], G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("no /usr/bin/python3.11 here");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_assert_cmpint (symlink (g_getenv ("PYROMETER_SAMPLER"), sampler_link), ==, 0);
+  g_assert_true (g_file_set_contents (info_path, info_text, -1, NULL));
+  g_assert_true (g_file_set_contents (spawn_path, spawn_text, -1, NULL));
+  g_assert_cmpint (g_chmod (spawn_path, 0755), ==, 0);
+  g_setenv ("PYROMETER_FLATPAK_INFO", info_path, TRUE);
+  g_setenv ("PYROMETER_FLATPAK_SPAWN", spawn_path, TRUE);
+
+  spin = start_spin (python, "spin.py");
+  list = pyr_process_list_new ();
+  g_assert_true (refresh (list, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (pyr_process_list_lookup (list, spin));
+  g_assert_true (g_file_get_contents (args_path, &args, NULL, NULL));
+  expected = g_strdup_printf ("--host --watch-bus %s --list\n", sampler_link);
+  g_assert_cmpstr (args, ==, expected);
+
+  stop (spin);
+  g_unsetenv ("PYROMETER_FLATPAK_INFO");
+  g_unsetenv ("PYROMETER_FLATPAK_SPAWN");
+  g_remove (args_path);
+  g_remove (spawn_path);
+  g_remove (info_path);
+  g_remove (sampler_link);
+  g_rmdir (bin);
+  {
+    g_autofree char *app = g_build_filename (tmp, "app", NULL);
+    g_rmdir (app);
+  }
+  g_rmdir (tmp);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -288,5 +350,6 @@ main (int    argc,
   g_test_add_func ("/process-list/apply-rejects-garbage", test_apply_rejects_garbage);
   g_test_add_func ("/process-list/real-targets", test_real_targets);
   g_test_add_func ("/process-list/sampler-fails", test_sampler_fails);
+  g_test_add_func ("/process-list/flatpak-lists-the-host", test_flatpak_lists_the_host);
   return g_test_run ();
 }
