@@ -135,6 +135,15 @@ bench_cpu (PyrWindow *window,
   iterate_for (seconds);
   cpu = cpu_seconds () - cpu0;
   g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (GTK_WIDGET (window)), count_frame, NULL);
+  if (g_getenv ("BENCH_LIVE_DEBUG"))
+    {
+      PyrProfilePage *pp = pyr_recording_page_get_profile_page (page);
+      PyrFlameGraph *fg = pyr_profile_page_get_flame_graph (pp);
+
+      g_printerr ("views pending %d, layout pending %d, labels pending %d\n",
+                  pyr_profile_page_get_views_pending (pp), pyr_flame_graph_get_layout_pending (fg),
+                  pyr_flame_graph_get_labels_pending (fg));
+    }
   wall = g_get_monotonic_time () / 1e6 - wall0;
   n1 = pyr_profile_get_n_samples (profile);
   stop_and_wait (page);

@@ -255,12 +255,21 @@ on_recording_changed (PyrRecordingPage *page,
 
   if (tab == NULL)
     return;
-  adw_tab_page_set_loading (tab, pyr_recording_page_get_recording (page));
-  if (error != NULL && !pyr_recording_page_get_recording (page))
+  /* a still icon, not the loading spinner: a spinner redraws the tab bar 60 times a second
+   * for as long as a recording runs */
+  if (pyr_recording_page_get_recording (page))
+    {
+      g_autoptr(GIcon) icon = g_themed_icon_new ("media-record-symbolic");
+
+      adw_tab_page_set_indicator_icon (tab, icon);
+      adw_tab_page_set_indicator_tooltip (tab, _("Recording"));
+    }
+  else if (error != NULL)
     {
       g_autoptr(GIcon) icon = g_themed_icon_new ("dialog-error-symbolic");
 
       adw_tab_page_set_indicator_icon (tab, icon);
+      adw_tab_page_set_indicator_tooltip (tab, NULL);
       adw_tab_page_set_tooltip (tab, error->message);
     }
   else
