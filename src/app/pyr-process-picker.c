@@ -157,6 +157,14 @@ update_state (PyrProcessPicker *self)
     }
   else if (error != NULL)
     gtk_label_set_text (self->status_label, error->message);
+  else if (self->searching)
+    {
+      guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+      g_autofree char *text = g_strdup_printf (ngettext ("%u of %u Python process matches",
+                                                         "%u of %u Python processes match", n),
+                                               shown, n);
+      gtk_label_set_text (self->status_label, text);
+    }
   else
     {
       g_autofree char *text = g_strdup_printf (ngettext ("%u Python process", "%u Python processes", n), n);
@@ -642,7 +650,7 @@ pyr_process_picker_init (PyrProcessPicker *self)
   add_column (self, _("CPU %"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_cpu, FALSE, 70, "cpu-percent", TRUE);
   add_column (self, _("Memory"), G_CALLBACK (setup_label), GINT_TO_POINTER (TRUE), update_memory, FALSE, 90, "memory-bytes", TRUE);
   add_column (self, _("Python"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_python, FALSE, 80, "python-version", FALSE);
-  add_column (self, _("Container"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_container, FALSE, 130, "container", FALSE);
+  add_column (self, _("Container"), G_CALLBACK (setup_label), GINT_TO_POINTER (FALSE), update_container, FALSE, 170, "container", FALSE);
 
   g_signal_connect_swapped (self->list, "refreshed", G_CALLBACK (on_refreshed), self);
   g_signal_connect_swapped (self->list, "notify::error", G_CALLBACK (on_error_changed), self);
