@@ -616,6 +616,12 @@ merge_thread (struct pyr_native              *n,
   const uint32_t *py_frames = sample->frames + t->first;   /* root first */
   uint32_t depth = 0, py_left = t->depth, group = 0;
 
+  /* __libc_start_call_main, start_thread, clone3: unnamed in a stripped libc, and no news at
+   * the root of every stack */
+  while (n_native > 0 && n->frames[n_native - 1].groups == 0
+         && (n->frames[n_native - 1].startup || n->frames[n_native - 1].cls != CLASS_KEEP))
+    n_native--;
+
   for (uint32_t i = 0; i < n_native; i++)
     {
       const struct native_frame *f = &n->frames[i];
@@ -663,9 +669,6 @@ pyr_native_merge (struct pyr_native *n,
           n->stats.unwind_failed++;
           continue;
         }
-      /* __libc_start_call_main, start_thread, clone3: stripped from libc, and no news */
-      while (n_native > 1 && (n->frames[n_native - 1].startup || n->frames[n_native - 1].cls == CLASS_DROP))
-        n_native--;
       if ((n_groups = python_groups (n, t)) < 0
           || !assign_groups (n, (uint32_t) n_native, (uint32_t) n_groups)
           || (depth = merge_thread (n, sample, t, (uint32_t) n_native, (uint32_t) n_groups)) < 0)

@@ -230,7 +230,7 @@ def test_interpreter(name, argv, thorough):
 
     # launched
     # (debug builds take a second to start: the recording includes that)
-    r, out = record(["-d", "2.5", "--"] + argv + [TARGET, "sleep", "--seconds", "3"])
+    r, out = record(["-d", "4", "--"] + argv + [TARGET, "sleep", "--seconds", "5"])
     check(r.returncode == 0, "%s: launched --native exits with the command's 0 (%d %s)"
           % (name, r.returncode, r.stderr.strip()))
     check_sleep(name, out, "launched")
