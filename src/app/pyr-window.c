@@ -269,7 +269,7 @@ on_recording_changed (PyrRecordingPage *page,
       g_autoptr(GIcon) icon = g_themed_icon_new ("dialog-error-symbolic");
 
       adw_tab_page_set_indicator_icon (tab, icon);
-      adw_tab_page_set_indicator_tooltip (tab, NULL);
+      adw_tab_page_set_indicator_tooltip (tab, "");
       adw_tab_page_set_tooltip (tab, error->message);
     }
   else

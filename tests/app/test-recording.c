@@ -224,6 +224,30 @@ test_dialog_parses_and_remembers (void)
 
 /* ---- live recording of the demo ---- */
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static GtkToggleButton *
+find_toggle (GtkWidget *root)
+{
+  /* the header's Pause View: the first toggle button above the profile page */
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkToggleButton *found;
+
+      if (PYR_IS_PROFILE_PAGE (c))
+        continue;
+      if (GTK_IS_TOGGLE_BUTTON (c))
+        return GTK_TOGGLE_BUTTON (c);
+      if ((found = find_toggle (c)))
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_demo_live_stop_save_reopen (void)
 {
@@ -259,6 +283,21 @@ test_demo_live_stop_save_reopen (void)
   seen = wait_for (flame_shows, &q, 20);
   g_assert_cmpfloat (seen, >=, 0);
   g_test_message ("parse_line in the live flame graph %.2f s after the start", seen);
+
+  /* Pause view stops the views, not the recording */
+  {
+    GtkToggleButton *pause = find_toggle (GTK_WIDGET (page));
+    guint before;
+
+    g_assert_nonnull (pause);
+    gtk_toggle_button_set_active (pause, TRUE);
+    g_assert_false (pyr_profile_page_get_live (pyr_recording_page_get_profile_page (page)));
+    before = pyr_recorder_get_n_samples (pyr_recording_page_get_recorder (page));
+    wait_for (never, NULL, 0.5);
+    g_assert_cmpuint (pyr_recorder_get_n_samples (pyr_recording_page_get_recorder (page)), >, before);
+    gtk_toggle_button_set_active (pause, FALSE);
+    g_assert_true (pyr_profile_page_get_live (pyr_recording_page_get_profile_page (page)));
+  }
 
   pyr_recording_page_stop (page);
   g_assert_cmpfloat (wait_for (page_finished, page, 20), >=, 0);
