@@ -216,7 +216,8 @@ on_refreshed (PyrProcessPicker *self)
   if (!self->searching)
     rebuild_if_groups_changed (self);
   /* CPU and memory changed in place: a sorted column sorts again */
-  gtk_sorter_changed (self->row_sorter, GTK_SORTER_CHANGE_DIFFERENT);
+  if (gtk_sorter_get_order (gtk_column_view_get_sorter (self->column_view)) != GTK_SORTER_ORDER_NONE)
+    gtk_sorter_changed (self->row_sorter, GTK_SORTER_CHANGE_DIFFERENT);
   if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION
       && g_list_model_get_n_items (G_LIST_MODEL (self->tree)) > 0)
     gtk_single_selection_set_selected (self->selection, 0);
