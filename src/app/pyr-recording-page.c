@@ -135,6 +135,7 @@ struct _PyrRecordingPage
   GFile               *file;
   GError              *error;
   gboolean             recording;
+  gboolean             disposed;   /* the tab closed; the recording is being stopped */
 };
 
 G_DEFINE_FINAL_TYPE (PyrRecordingPage, pyr_recording_page, ADW_TYPE_BIN)
@@ -357,6 +358,12 @@ on_waited (GObject      *source,
           g_clear_object (&self->file);
         }
     }
+  if (self->disposed)
+    {
+      /* the tab is gone: the file stays among the unsaved recordings */
+      self->recording = FALSE;
+      return;
+    }
 
   update_figures (self);
   status = pyr_recorder_get_exit_status (recorder);
@@ -483,7 +490,8 @@ pyr_recording_page_stop (PyrRecordingPage *self)
 
   if (self->recorder != NULL && self->recording)
     {
-      gtk_label_set_text (self->status_label, _("Stopping…"));
+      if (self->status_label != NULL)
+        gtk_label_set_text (self->status_label, _("Stopping…"));
       pyr_recorder_stop (self->recorder);
     }
 }
@@ -545,8 +553,13 @@ pyr_recording_page_dispose (GObject *object)
   PyrRecordingPage *self = PYR_RECORDING_PAGE (object);
 
   /* the tab closes: the recording ends; the wait callback (holding a reference) tidies up */
-  if (self->recorder != NULL && self->recording)
-    pyr_recorder_stop (self->recorder);
+  self->disposed = TRUE;
+  if (self->recorder != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->recorder, self);
+      if (self->recording)
+        pyr_recorder_stop (self->recorder);
+    }
   self->profile_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), PYR_TYPE_RECORDING_PAGE);
   G_OBJECT_CLASS (pyr_recording_page_parent_class)->dispose (object);

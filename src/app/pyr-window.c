@@ -250,11 +250,13 @@ on_recording_changed (PyrRecordingPage *page,
                       GParamSpec       *pspec,
                       PyrWindow        *self)
 {
-  AdwTabPage *tab = adw_tab_view_get_page (self->tab_view, GTK_WIDGET (page));
   const GError *error = pyr_recording_page_get_error (page);
+  AdwTabPage *tab;
 
-  if (tab == NULL)
+  /* a closed tab's recording ends after the tab has gone */
+  if (!gtk_widget_is_ancestor (GTK_WIDGET (page), GTK_WIDGET (self->tab_view)))
     return;
+  tab = adw_tab_view_get_page (self->tab_view, GTK_WIDGET (page));
   /* a still icon, not the loading spinner: a spinner redraws the tab bar 60 times a second
    * for as long as a recording runs */
   if (pyr_recording_page_get_recording (page))
@@ -296,6 +298,32 @@ pyr_window_record (PyrWindow                 *self,
   pyr_recording_page_start (page, NULL);
   on_recording_changed (page, NULL, self);
   return page;
+}
+
+/* Closing a recording's tab (or the window) ends the recording: the page's wait for the
+ * recorder holds it alive, so this cannot wait for its dispose. */
+static gboolean
+on_close_page (AdwTabView *view,
+               AdwTabPage *tab,
+               PyrWindow  *self)
+{
+  GtkWidget *child = adw_tab_page_get_child (tab);
+
+  if (PYR_IS_RECORDING_PAGE (child))
+    pyr_recording_page_stop (PYR_RECORDING_PAGE (child));
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+stop_all_recordings (PyrWindow *self)
+{
+  for (int i = 0; self->tab_view != NULL && i < adw_tab_view_get_n_pages (self->tab_view); i++)
+    {
+      GtkWidget *child = adw_tab_page_get_child (adw_tab_view_get_nth_page (self->tab_view, i));
+
+      if (PYR_IS_RECORDING_PAGE (child))
+        pyr_recording_page_stop (PYR_RECORDING_PAGE (child));
+    }
 }
 
 static void
@@ -757,6 +785,7 @@ pyr_window_dispose (GObject *object)
   PyrWindow *self = PYR_WINDOW (object);
 
   g_clear_signal_handler (&self->recent_changed_id, gtk_recent_manager_get_default ());
+  stop_all_recordings (self);
   G_OBJECT_CLASS (pyr_window_parent_class)->dispose (object);
 }
 
@@ -801,6 +830,7 @@ pyr_window_init (PyrWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
 
   g_signal_connect_swapped (self->tab_view, "notify::n-pages", G_CALLBACK (on_n_pages_changed), self);
+  g_signal_connect (self->tab_view, "close-page", G_CALLBACK (on_close_page), self);
   g_signal_connect_swapped (self->tab_view, "notify::selected-page", G_CALLBACK (update_actions), self);
   self->recent_changed_id = g_signal_connect_swapped (gtk_recent_manager_get_default (), "changed",
                                                       G_CALLBACK (update_recent), self);

@@ -470,6 +470,46 @@ test_attach_through_picker (void)
   kill_target (pid);
 }
 
+static gboolean
+file_unlocked (gpointer data)
+{
+  g_autofree char *path = g_file_get_path (data);
+  g_autofree char *lock = g_strconcat (path, ".lock", NULL);
+
+  return !g_file_test (lock, G_FILE_TEST_EXISTS);
+}
+
+/* Closing the tab stops the recording; the recorded file stays (released, not offered as
+ * interrupted) and nothing touches the gone widgets. */
+static void
+test_close_tab_while_recording (void)
+{
+  PyrWindow *window = new_window ();
+  g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+  g_autoptr(PyrRecorder) recorder = NULL;
+  g_autoptr(GFile) file = NULL;
+  PyrRecordingPage *page;
+  AdwTabView *view = pyr_window_get_tab_view (window);
+  GPid pid = spawn_target ();
+
+  request->pid = pid;
+  page = pyr_window_record (window, request);
+  g_assert_cmpfloat (wait_for (has_samples, page, 20), >=, 0);
+  recorder = g_object_ref (pyr_recording_page_get_recorder (page));
+  file = g_object_ref (pyr_recording_page_get_file (page));
+
+  adw_tab_view_close_page (view, adw_tab_view_get_selected_page (view));
+  iterate ();
+  g_assert_cmpint (adw_tab_view_get_n_pages (view), ==, 0);
+  g_assert_cmpfloat (wait_for (file_unlocked, file, 20), >=, 0);
+  g_assert_cmpint (pyr_recorder_get_state (recorder), >=, PYR_RECORDER_STATE_FINISHED);
+  g_assert_true (g_file_query_exists (file, NULL));
+  /* the target keeps running: stopping a recording never stops the program */
+  g_assert_cmpint (kill (pid, 0), ==, 0);
+  close_window (window);
+  kill_target (pid);
+}
+
 static void
 test_kill_sampler_shows_message (void)
 {
@@ -807,6 +847,7 @@ main (int    argc,
       g_test_add_func ("/recording/output-and-exit-status", test_output_and_exit_status);
       g_test_add_func ("/recording/attach-kill-target-keeps-data", test_attach_kill_target_keeps_data);
       g_test_add_func ("/recording/attach-through-picker", test_attach_through_picker);
+      g_test_add_func ("/recording/close-tab-while-recording", test_close_tab_while_recording);
       g_test_add_func ("/recording/kill-sampler-shows-message", test_kill_sampler_shows_message);
       g_test_add_func ("/recording/pkexec-dismissed-explains", test_pkexec_dismissed_explains);
       g_test_add_func ("/recording/permission-denied-then-authorize", test_permission_denied_then_authorize);
