@@ -160,9 +160,8 @@ update_state (PyrProcessPicker *self)
   else if (self->searching)
     {
       guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
-      g_autofree char *text = g_strdup_printf (ngettext ("%u of %u Python process matches",
-                                                         "%u of %u Python processes match", n),
-                                               shown, n);
+      /* TRANSLATORS: while filtering: processes shown, of all Python processes listed */
+      g_autofree char *text = g_strdup_printf (_("Showing %u of %u"), shown, n);
       gtk_label_set_text (self->status_label, text);
     }
   else
