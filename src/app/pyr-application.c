@@ -130,7 +130,12 @@ on_quit (GSimpleAction *action,
          GVariant      *parameter,
          gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows;
+
+  /* Closing the windows rather than leaving the main loop at once: a recording still running
+   * is stopped and holds the application until its file is complete (see PyrRecordingPage). */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (user_data))))
+    gtk_window_destroy (windows->data);
 }
 
 static const GActionEntry app_actions[] = {

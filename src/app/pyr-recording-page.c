@@ -136,6 +136,7 @@ struct _PyrRecordingPage
   GError              *error;
   gboolean             recording;
   gboolean             disposed;   /* the tab closed; the recording is being stopped */
+  GApplication        *held_app;   /* kept running until the recording has ended cleanly */
 };
 
 G_DEFINE_FINAL_TYPE (PyrRecordingPage, pyr_recording_page, ADW_TYPE_BIN)
@@ -347,6 +348,11 @@ on_waited (GObject      *source,
   pyr_recorder_wait_finish (recorder, result, &error);
   if (recorder != self->recorder)
     return;   /* an earlier attempt, replaced by a retry */
+  if (self->held_app != NULL)
+    {
+      g_application_release (self->held_app);
+      g_clear_object (&self->held_app);
+    }
 
   if (self->file != NULL)
     {
@@ -450,6 +456,13 @@ start_recorder (PyrRecordingPage *self,
                       self->request->privileged ? _("Waiting for Authorization…") : _("Starting…"));
   gtk_toggle_button_set_active (self->pause_button, FALSE);
   set_recording (self, TRUE);
+  /* quitting while recording stops the sampler; the app stays until the file is whole and the
+   * lock released, so a quit is not taken for a crash at the next start */
+  if (g_application_get_default () != NULL)
+    {
+      self->held_app = g_object_ref (g_application_get_default ());
+      g_application_hold (self->held_app);
+    }
   pyr_profile_page_set_live (self->profile_page, TRUE);
   pyr_recorder_wait_async (recorder, NULL, on_waited, g_object_ref (self));
   return TRUE;

@@ -510,6 +510,35 @@ test_close_tab_while_recording (void)
   kill_target (pid);
 }
 
+/* Ctrl+Q while recording: the windows close, the recording stops, and its file ends whole
+ * with the lock released, so the next start does not offer it as interrupted. */
+static void
+test_quit_while_recording (void)
+{
+  PyrWindow *window = new_window ();
+  g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+  g_autoptr(GFile) file = NULL;
+  PyrRecordingPage *page;
+  GPid pid = spawn_target ();
+
+  request->pid = pid;
+  page = pyr_window_record (window, request);
+  g_assert_cmpfloat (wait_for (has_samples, page, 20), >=, 0);
+  file = g_object_ref (pyr_recording_page_get_file (page));
+
+  g_action_group_activate_action (G_ACTION_GROUP (test_app), "quit", NULL);
+  iterate ();
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (test_app)));
+  g_assert_cmpfloat (wait_for (file_unlocked, file, 20), >=, 0);
+  g_assert_true (g_file_query_exists (file, NULL));
+  {
+    g_autoptr(GPtrArray) interrupted = pyr_autosave_list_interrupted ();
+
+    g_assert_cmpuint (interrupted->len, ==, 0);
+  }
+  kill_target (pid);
+}
+
 static void
 test_kill_sampler_shows_message (void)
 {
@@ -848,6 +877,7 @@ main (int    argc,
       g_test_add_func ("/recording/attach-kill-target-keeps-data", test_attach_kill_target_keeps_data);
       g_test_add_func ("/recording/attach-through-picker", test_attach_through_picker);
       g_test_add_func ("/recording/close-tab-while-recording", test_close_tab_while_recording);
+      g_test_add_func ("/recording/quit-while-recording", test_quit_while_recording);
       g_test_add_func ("/recording/kill-sampler-shows-message", test_kill_sampler_shows_message);
       g_test_add_func ("/recording/pkexec-dismissed-explains", test_pkexec_dismissed_explains);
       g_test_add_func ("/recording/permission-denied-then-authorize", test_permission_denied_then_authorize);
