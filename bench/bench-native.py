@@ -18,8 +18,12 @@ many units it finished.  Each configuration attaches to a fresh target for its w
   py-spy --native   py-spy record --native
 
 Columns: samples taken; the sampler's CPU time (user + system, from wait4) per sample, in
-microseconds; target slowdown = 1 - units / units of the baseline run of the same round
-(configurations run in turn, round after round).  Samples are pyrometer-sampler's
+microseconds; busy per sample: pyrometer-sampler's wall time per sample (reading the target and
+writing; with --blocking/--native the target is stopped for part of it); target CPU per unit:
+the target's own CPU time (wait4) per unit of work relative to the baseline run of the same
+round (configurations run in turn, round after round), so 1.10 = 10 % slower.  CPU time, not
+wall time: on a machine shared with other work, wall-clock throughput varies by tens of percent
+from run to run, which would hide the samplers' cost; time spent stopped is not in it (see busy).  Samples are pyrometer-sampler's
 sampling rounds (PYROMETER_SAMPLER_REPORT) and the sum of py-spy's raw counts (one thread, so
 the same thing).  Numbers are medians over --repeat runs; on a busy machine expect noise of a
 few percent in the slowdown.
@@ -85,7 +89,8 @@ def interpreter(name):
 
 
 def run_one(py, seconds, sampler_argv):
-    """Returns (units, samples, cpu_seconds) for one fresh target."""
+    """Returns (units per target CPU second, samples, sampler CPU seconds, busy us per sample)
+    for one fresh target."""
     t = subprocess.Popen(py + ["-c", TARGET, str(seconds)], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     line = t.stdout.readline()
@@ -104,7 +109,7 @@ def run_one(py, seconds, sampler_argv):
     t.stdin.write("\n")
     t.stdin.flush()
     units = int(t.stdout.readline())
-    samples, cpu = 0, 0.0
+    samples, cpu, busy = 0, 0.0, float("nan")
     if s is not None:
         if "py-spy" not in os.path.basename(argv[0]):
             s.send_signal(2)
@@ -115,6 +120,8 @@ def run_one(py, seconds, sampler_argv):
         m = re.search(r"samples (\d+),", err)
         if m:
             samples = int(m.group(1))
+            b = re.search(r"busy per sample ([0-9.]+) us", err)
+            busy = float(b.group(1)) if b else busy
         else:
             with open(out) as f:
                 for l in f:
@@ -124,8 +131,9 @@ def run_one(py, seconds, sampler_argv):
         os.unlink(out)
     t.stdin.write("\n")
     t.stdin.flush()
-    t.wait()
-    return units, samples, cpu
+    _, _, tru = os.wait4(t.pid, 0)
+    t.returncode = 0
+    return units / (tru.ru_utime + tru.ru_stime), samples, cpu, busy
 
 
 def main():
@@ -154,23 +162,25 @@ def main():
     for _ in range(a.repeat):
         for name, argv in configs:
             rows.setdefault(name, []).append(run_one(py, a.seconds, argv))
-    baseline = statistics.median(u for u, _, _ in rows["none"])
+    baseline = statistics.median(u for u, _, _, _ in rows["none"])
     print("Target: CPython %s, %.0f s of work per run, %d Hz, median of %d run(s); baseline "
-          "%d units." % (a.python, a.seconds, a.rate, a.repeat, baseline))
+          "%.0f units per CPU second." % (a.python, a.seconds, a.rate, a.repeat, baseline))
     print()
-    print("| sampler | samples | CPU per sample (us) | target slowdown |")
-    print("|---|---:|---:|---:|")
+    print("| sampler | samples | sampler CPU per sample (us) | busy per sample (us) "
+          "| target CPU per unit |")
+    print("|---|---:|---:|---:|---:|")
     for name, _ in configs:
         runs = rows[name]
-        units = statistics.median(u for u, _, _ in runs)
-        # against the baseline of the same round: the machine's load drifts between rounds
-        slow = statistics.median(1 - u / b for (u, _, _), (b, _, _) in zip(runs, rows["none"]))
         if name == "none":
-            print("| none | - | - | 0 %% (%d units) |" % units)
+            print("| none | - | - | - | 1.00 |")
             continue
-        per = statistics.median((c / s * 1e6) if s else float("nan") for _, s, c in runs)
-        samples = statistics.median(s for _, s, _ in runs)
-        print("| %s | %d | %.0f | %.1f %% |" % (name, samples, per, 100 * slow))
+        # against the baseline of the same round: the machine's load drifts between rounds
+        slow = statistics.median(b / u for (u, _, _, _), (b, _, _, _) in zip(runs, rows["none"]))
+        per = statistics.median((c / s * 1e6) if s else float("nan") for _, s, c, _ in runs)
+        samples = statistics.median(s for _, s, _, _ in runs)
+        busy = statistics.median(b for _, _, _, b in runs)
+        print("| %s | %d | %.0f | %s | %.2f |" % (name, samples, per,
+                                                  "-" if busy != busy else "%.0f" % busy, slow))
     return 0
 
 

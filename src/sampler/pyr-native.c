@@ -56,7 +56,19 @@ pyr_native_get_stats (const struct pyr_native *native,
 #include <libunwind-ptrace.h>
 #include <libunwind.h>
 
+#include <elf.h>
+
 #include "pyr-maps.h"
+
+/* libunwind's own search of a binary-search unwind table (what its ptrace accessors use for
+ * every object), exported by every version but not declared: for the vDSO, which has no file
+ * for libunwind to open. */
+extern int UNW_OBJ (dwarf_search_unwind_table) (unw_addr_space_t  as,
+                                                unw_word_t        ip,
+                                                unw_dyn_info_t   *di,
+                                                unw_proc_info_t  *pi,
+                                                int               need_unwind_info,
+                                                void             *arg);
 
 #define IP_CACHE_SIZE      65536u        /* power of two, as py-spy's symbol cache */
 #define UPT_SLOTS          256u
@@ -120,6 +132,7 @@ struct pyr_native
   uint32_t                groups[MAX_GROUPS];
   uint64_t                shims[MAX_GROUPS];  /* 3.12+: each group's C-stack frame, or 0 */
   uint32_t                out[PYR_MAX_DEPTH];
+  unw_dyn_info_t          vdso;            /* format 0 while unknown */
   struct pyr_native_stats stats;
 };
 
@@ -164,6 +177,73 @@ access_mem (unw_addr_space_t as,
   return 0;
 }
 
+static int
+find_proc_info (unw_addr_space_t  as,
+                unw_word_t        ip,
+                unw_proc_info_t  *pi,
+                int               need_unwind_info,
+                void             *arg)
+{
+  struct pyr_native *n = current;
+
+  if (n != NULL && n->vdso.format == UNW_INFO_FORMAT_REMOTE_TABLE && ip >= n->vdso.start_ip
+      && ip < n->vdso.end_ip)
+    return UNW_OBJ (dwarf_search_unwind_table) (as, ip, &n->vdso, pi, need_unwind_info, arg);
+  return _UPT_accessors.find_proc_info (as, ip, pi, need_unwind_info, arg);
+}
+
+/* The vDSO's unwind table, read from the target's memory (its eh_frame_hdr): time.time() and
+ * friends spend their time there, and without it the unwinding stops at the leaf. */
+static void
+find_vdso (struct pyr_native *n)
+{
+  const struct pyr_map *m = NULL;
+  static uint8_t image[65536];
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *) image;
+  uint64_t size, first_load = UINT64_MAX, hdr_vaddr = 0;
+  uint32_t fde_count;
+
+  memset (&n->vdso, 0, sizeof n->vdso);
+  for (size_t i = 0; i < n->maps.n && m == NULL; i++)
+    if (strcmp (n->maps.maps[i].path, "[vdso]") == 0)
+      m = &n->maps.maps[i];
+  if (m == NULL)
+    return;
+  size = m->end - m->start;
+  if (size > sizeof image || size < sizeof *eh
+      || pyr_remote_read (&n->py->mem, m->start, image, size) < 0
+      || memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64
+      || eh->e_phentsize != sizeof (Elf64_Phdr) || eh->e_phoff > size
+      || eh->e_phnum > (size - eh->e_phoff) / sizeof (Elf64_Phdr))
+    return;
+  for (uint32_t i = 0; i < eh->e_phnum; i++)
+    {
+      Elf64_Phdr ph;
+      memcpy (&ph, image + eh->e_phoff + i * sizeof ph, sizeof ph);
+      if (ph.p_type == PT_LOAD && ph.p_vaddr < first_load)
+        first_load = ph.p_vaddr;
+      if (ph.p_type == PT_GNU_EH_FRAME)
+        hdr_vaddr = ph.p_vaddr;
+    }
+  if (first_load == UINT64_MAX || hdr_vaddr < first_load || hdr_vaddr - first_load + 12 > size)
+    return;
+  {
+    const uint8_t *hdr = image + (hdr_vaddr - first_load);
+    /* version 1, fde_count as udata4, a table of datarel sdata4 pairs */
+    if (hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
+      return;
+    memcpy (&fde_count, hdr + 8, 4);
+    if (hdr_vaddr - first_load + 12 + (uint64_t) fde_count * 8 > size)
+      return;
+  }
+  n->vdso.start_ip = m->start;
+  n->vdso.end_ip = m->end;
+  n->vdso.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+  n->vdso.u.rti.segbase = m->start + (hdr_vaddr - first_load);
+  n->vdso.u.rti.table_data = n->vdso.u.rti.segbase + 12;
+  n->vdso.u.rti.table_len = (uint64_t) fde_count * 8 / sizeof (unw_word_t);
+}
+
 int
 pyr_native_new (struct pyr_native **native,
                 struct pyr_python  *py,
@@ -192,6 +272,8 @@ pyr_native_new (struct pyr_native **native,
     }
   n->accessors = _UPT_accessors;
   n->accessors.access_mem = access_mem;
+  n->accessors.find_proc_info = find_proc_info;
+  find_vdso (n);
   n->as = unw_create_addr_space (&n->accessors, 0);
   if (n->as == NULL)
     {

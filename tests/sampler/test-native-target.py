@@ -3,6 +3,7 @@
 
   sleep   main -> <module> -> outer -> sleeper -> time.sleep (a native sleep at the leaf)
   qsort   <module> -> sort_them -> libc qsort (C) -> compare (Python callback, via ctypes)
+  clock   <module> -> ticker -> spin -> time.monotonic -> clock_gettime -> the vDSO
 
 Prints "ready PID" once in its loop; --seconds N exits with status 0 N seconds later.
 """
@@ -29,6 +30,15 @@ def sort_them(libc, cmp):
     libc.qsort(arr, 32, ctypes.sizeof(ctypes.c_int), cmp)
 
 
+def spin():
+    while True:
+        time.monotonic()
+
+
+def ticker():
+    spin()
+
+
 def sleeper():
     while True:
         time.sleep(0.02)
@@ -49,6 +59,8 @@ def main():
     print("ready", os.getpid(), flush=True)
     if mode == "sleep":
         outer()
+    elif mode == "clock":
+        ticker()
     else:
         CMP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int),
                                ctypes.POINTER(ctypes.c_int))

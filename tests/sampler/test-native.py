@@ -4,7 +4,8 @@
 
 For each: attached to test-native-target.py, the sleep target's main thread reads
 ... outer -> sleeper -> native frames only, down to a sleep system call wrapper; the qsort
-target reads sort_them -> native frames including qsort -> compare (Python -> C -> Python).
+target reads sort_them -> native frames including qsort -> compare (Python -> C -> Python);
+the clock target unwinds through clock_gettime and the vDSO to the same root as elsewhere.
 Launched (-- COMMAND) the sleep stack is the same.  After every recording (duration, SIGINT,
 target exit) the target runs on, untraced: TracerPid 0 and State not t.
 
@@ -163,6 +164,31 @@ def check_qsort(name, path):
         print("        " + ";".join("%s:%s" % f for f in good[0]))
 
 
+def check_clock(name, path):
+    """Unwound through the vDSO: the same root as the other samples, natives after spin."""
+    samples, _ = stacks(path)
+    spin = [f for fl, f in samples if ("P", "spin") in f]
+    clock = [f for f in spin if any(k == "N" and n.endswith("clock_gettime") for k, n in f)]
+    roots = [f[0] for f in spin]
+    root = max(set(roots), key=roots.count) if roots else None
+    good = [f for f in clock if f[0] == root and sleep_ok_after(f, ("P", "spin"))]
+    check(len(clock) >= 5, "%s clock: %d samples in clock_gettime" % (name, len(clock)))
+    ok = check(len(clock) > 0 and len(good) >= 0.9 * len(clock),
+               "%s clock: root %s, spin -> clock_gettime -> vDSO in %d of %d"
+               % (name, root, len(good), len(clock)))
+    if not ok and clock:
+        bad = [f for f in clock if f not in good]
+        print("        e.g. " + ";".join("%s:%s" % f for f in bad[0]))
+    elif good:
+        print("        " + ";".join("%s:%s" % f for f in good[0]))
+
+
+def sleep_ok_after(frames, frame):
+    i = max(j for j, f in enumerate(frames) if f == frame)
+    tail = frames[i + 1:]
+    return len(tail) >= 2 and all(k == "N" for k, _ in tail)
+
+
 def test_interpreter(name, argv, thorough):
     # attached, ended by the duration
     p = start(argv, "sleep")
@@ -224,6 +250,17 @@ def test_interpreter(name, argv, thorough):
         check_qsort(name, out)
         os.unlink(out)
         untraced(name, p.pid, "the duration (qsort)")
+    finally:
+        p.kill()
+        p.wait()
+
+    # through the vDSO
+    p = start(argv, "clock")
+    try:
+        r, out = record(["-p", str(p.pid), "-d", "1"])
+        check(r.returncode == 0, "%s: clock --native exits 0 (%d)" % (name, r.returncode))
+        check_clock(name, out)
+        os.unlink(out)
     finally:
         p.kill()
         p.wait()
