@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,25 @@ bench_shots (PyrWindow  *window,
   iterate_for (5);
   shoot (GTK_WIDGET (window), live_png);
   stop_and_wait (page);
+
+  /* a refusal: the sampler run unprivileged on a process it may not read */
+  {
+    g_autofree char *refused_png = g_build_filename (dir, "refused.png", NULL);
+    g_autofree char *stub = g_build_filename (dir, "sampler-refused", NULL);
+    g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+    g_autofree char *old = g_strdup (g_getenv ("PYROMETER_SAMPLER"));
+
+    g_file_set_contents (stub, "#!/bin/sh\necho 'pyrometer-sampler: not allowed to inspect process 1' >&2\nexit 4\n", -1, NULL);
+    g_chmod (stub, 0755);
+    g_setenv ("PYROMETER_SAMPLER", stub, TRUE);
+    request->pid = 1;
+    page = pyr_window_record (window, request);
+    while (pyr_recording_page_get_recording (page) || pyr_recording_page_get_error (page) == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    iterate_for (1);
+    shoot (GTK_WIDGET (window), refused_png);
+    g_setenv ("PYROMETER_SAMPLER", old, TRUE);
+  }
 }
 
 int
