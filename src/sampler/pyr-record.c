@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pyr-ptrace.h"
+#include "pyr-schedule.h"
 #include "pyr-threads.h"
 
 #define THREAD_SLOTS        4096u         /* power of two */
@@ -20,7 +21,6 @@
 #define STATS_INTERVAL_NS   (1000 * 1000000ull)
 #define EPOCH_INTERVAL_NS   (100 * 1000000ull)
 #define NAME_REFRESH_NS     (2000 * 1000000ull)
-#define SPIN_BELOW_NS       (50 * 1000ull)
 
 struct thread_slot
 {
@@ -47,18 +47,6 @@ now_ns (clockid_t clock)
   struct timespec ts;
   clock_gettime (clock, &ts);
   return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-/* xorshift64*: a fast generator for the schedule's jitter; quality needs are modest. */
-static double
-next_uniform (uint64_t *state)
-{
-  uint64_t x = *state;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  *state = x;
-  return ((double) ((x * 0x2545F4914F6CDD1Dull) >> 11) + 0.5) / 9007199254740992.0;
 }
 
 static int
@@ -527,7 +515,8 @@ pyr_record_run (struct pyr_python               *py,
   struct pyr_sample *sample;
   struct pyr_ptrace pt = { .task_dir_fd = -1 };
   double mean_ns = 1e9 / opts->rate_hz;
-  uint64_t rng = opts->seed ? opts->seed : now_ns (CLOCK_REALTIME) | 1;
+  struct pyr_schedule sched = { .fd = { -1, -1 } };
+  const char *schedule_env = getenv ("PYROMETER_SAMPLER_SCHEDULE");
   uint64_t t0, next, last_flush, last_stats, last_epoch, cpu0, deadline;
   int ret = 0;
   const char *end_message = "";
@@ -561,36 +550,22 @@ pyr_record_run (struct pyr_python               *py,
 
   t0 = now_ns (CLOCK_MONOTONIC);
   cpu0 = now_ns (CLOCK_PROCESS_CPUTIME_ID);
-  next = t0;
   last_flush = last_stats = last_epoch = t0;
   deadline = opts->duration_s > 0 ? t0 + (uint64_t) (opts->duration_s * 1e9) : UINT64_MAX;
+  /* benchmarks compare with the one-timer-per-sample sleep: PYROMETER_SAMPLER_SCHEDULE=nanosleep */
+  pyr_schedule_init (&sched, schedule_env != NULL && strcmp (schedule_env, "nanosleep") == 0
+                               ? PYR_SCHEDULE_NANOSLEEP : PYR_SCHEDULE_TIMERFD,
+                     opts->rate_hz, opts->seed ? opts->seed : now_ns (CLOCK_REALTIME) | 1, t0,
+                     deadline);
 
   for (;;)
     {
-      double interval = -log (next_uniform (&rng)) * mean_ns;
       uint64_t woke, done, lag;
-      struct timespec ts;
 
-      /* Poisson sampling: exponential gaps, on an absolute schedule so delays are caught up */
-      if (interval > 10 * mean_ns)
-        interval = 10 * mean_ns;
-      next += (uint64_t) interval;
-      if (next >= deadline)
+      /* Poisson sampling on an absolute schedule, so delays are caught up (pyr-schedule.h) */
+      next = pyr_schedule_wait (&sched, opts->stop);
+      if (next == 0 && !*opts->stop)
         break;
-      /* A sleep and wake-up costs tens of microseconds of CPU and latency on some machines
-       * (virtual ones especially): gaps shorter than that are waited for by polling the
-       * clock, which reads the vDSO without a system call. */
-      if (next > now_ns (CLOCK_MONOTONIC) + SPIN_BELOW_NS)
-        {
-          ts.tv_sec = (time_t) (next / 1000000000ull);
-          ts.tv_nsec = (long) (next % 1000000000ull);
-          while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR
-                 && !*opts->stop)
-            ;
-        }
-      else
-        while (now_ns (CLOCK_MONOTONIC) < next && !*opts->stop)
-          ;
       if (*opts->stop)
         {
           res->end_reason = PYR_STREAM_END_SIGNAL;
@@ -615,7 +590,7 @@ pyr_record_run (struct pyr_python               *py,
         res->late++;
       /* hopelessly behind (the machine was suspended, or the rate is too high): resync */
       if ((double) lag > 100 * mean_ns && lag > 1000000000ull)
-        next = woke;
+        pyr_schedule_resync (&sched, woke);
 
       if (woke - last_epoch > EPOCH_INTERVAL_NS)
         {
@@ -719,6 +694,7 @@ pyr_record_run (struct pyr_python               *py,
 
   res->elapsed_ns = now_ns (CLOCK_MONOTONIC) - t0;
   res->cpu_ns = now_ns (CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  pyr_schedule_clear (&sched);
   if ((ret = write_stats (w, res, res->elapsed_ns)) < 0
       || (ret = pyr_stream_writer_end (w, res->elapsed_ns, (uint32_t) res->end_reason,
                                        res->end_code, end_message)) < 0)
@@ -734,6 +710,7 @@ pyr_record_run (struct pyr_python               *py,
   return 0;
 
 out_error:
+  pyr_schedule_clear (&sched);
   if (opts->blocking)
     pyr_ptrace_clear (&pt);
   free (sample);
