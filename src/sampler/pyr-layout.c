@@ -247,8 +247,12 @@ static const char *const debug_offsets_3_14[] = {
 /* 3.15: inferred from the _Py_DebugOffsets of the 3.15.2 release (Debian's python3.15, whose
  * .PyRuntime section carries the initial values) by matching every group against 3.14's and
  * against a live process: thread_state gained base_frame, last_profiled_frame and GIL/exception
- * fields, err_stackitem is new, and two groups whose names are not needed here ("unnamed") sit
- * after type_object and before gc.  Only named fields are used. */
+ * fields, err_stackitem is new, and groups whose names are not needed here ("unnamed") sit
+ * after type_object and after unicode_object.  The gc group grew: {size, collecting, frame,
+ * generation_stats_size, generation_stats}; its sizes were checked against the interpreter
+ * state (gc ends where the next member starts) and `collecting` against a live process, 1
+ * while gc.collect() runs and 0 otherwise (test-attach's /attach/NAME/gc-flag).  Only named
+ * fields are used. */
 static const char *const debug_offsets_3_15[] = {
   "cookie", "version", "free_threaded",
   "runtime_state.size", "runtime_state.finalizing", "runtime_state.interpreters_head",
@@ -284,8 +288,8 @@ static const char *const debug_offsets_3_15[] = {
   "bytes_object.size", "bytes_object.ob_size", "bytes_object.ob_sval",
   "unicode_object.size", "unicode_object.state", "unicode_object.length",
   "unicode_object.asciiobject_size",
-  "unnamed_b.0", "unnamed_b.1", "unnamed_b.2", "unnamed_b.3",
-  "gc.size", "gc.collecting",
+  "unnamed_b.0",
+  "gc.size", "gc.collecting", "gc.frame", "gc.generation_stats_size", "gc.generation_stats",
   "gen_object.size", "gen_object.gi_name", "gen_object.gi_iframe", "gen_object.gi_frame_state",
   "llist_node.next", "llist_node.prev",
   "debugger_support.eval_breaker", "debugger_support.remote_debugger_support",
@@ -500,10 +504,6 @@ pyr_layout_from_debug_offsets (struct pyr_layout *l,
                         v, l->minor >= 15 ? 15 : l->minor);
 
   l->is_gc_collecting = gc + gc_collecting;
-  /* Where 3.15's gc group sits is inferred, and its `collecting` did not behave like a flag
-   * in a live process: no GC flag rather than a wrong one. */
-  if (l->minor >= 15)
-    l->is_gc_collecting = PYR_NO_OFFSET;
   l->gil_locked = gil_locked - gil;
   l->gil_last_holder = gil_holder - gil;
   /* PyUnicodeObject is PyCompactUnicodeObject plus the data pointer. */

@@ -1340,6 +1340,101 @@ detect_layout (struct pyr_python    *py,
   return pyr_err_set (err, -PYR_ENOTPYTHON, "cannot tell which Python version %s is", image_name);
 }
 
+/* Does a _PyRuntime of layout l start at addr?  Its interpreter list must lead to an
+ * interpreter state whose first thread state points back to it, every pointer inside a
+ * readable mapping. */
+static bool
+runtime_validates (struct pyr_python       *py,
+                   const struct pyr_layout *l,
+                   const struct pyr_maps   *maps,
+                   uint64_t                 interp)
+{
+  const struct pyr_map *m;
+  uint64_t tstate = 0, back = 0;
+
+  if (interp == 0 || (interp & 7) != 0 || (m = pyr_maps_find (maps, interp)) == NULL
+      || !m->readable || !m->writable)
+    return false;
+  if (pyr_remote_read_u64 (&py->mem, interp + l->is_threads_head, &tstate) < 0 || tstate == 0
+      || (tstate & 7) != 0 || (m = pyr_maps_find (maps, tstate)) == NULL || !m->writable)
+    return false;
+  return pyr_remote_read_u64 (&py->mem, tstate + l->ts_interp, &back) == 0 && back == interp;
+}
+
+/*
+ * A binary without _PyRuntime in .dynsym, .symtab or a .PyRuntime section (stripped, before
+ * 3.13 brought the debug cookie): the runtime is found by its structure.  The layout comes from
+ * the version (file name, PY_VERSION in .rodata); then every 8-byte-aligned spot of the image's
+ * writable data (its file-backed mappings and the anonymous .bss right after them) is tried as
+ * the start of _PyRuntime, and the one whose interpreter list validates (runtime_validates)
+ * wins.  With several (a copy in a static buffer), the lowest address is kept, the first
+ * definition in .data/.bss order.
+ */
+static uint64_t
+scan_for_runtime (struct pyr_python     *py,
+                  const struct pyr_maps *maps,
+                  const struct pyr_elf  *elf,
+                  uint64_t               bias,
+                  const char            *path)
+{
+  struct pyr_layout l;
+  struct pyr_err ignored = { 0 };
+  int minor = minor_from_name (base_name (path));
+  uint32_t micro, version_hex;
+  uint64_t image_end = 0;
+  uint8_t *buf = py->window;
+  size_t chunk = py->window_cap;
+
+  if (minor < 0 || minor >= 13)
+    return 0;
+  micro = micro_from_rodata (elf, minor);
+  version_hex = (3u << 24) | ((uint32_t) minor << 16) | (micro << 8) | 0xf0;
+  {
+    uint64_t sym, size;
+    if (pyr_elf_find_symbol (elf, "Py_Version", &sym, &size) == 0)
+      pyr_remote_read (&py->mem, bias + sym, &version_hex, 4);
+  }
+  if (pyr_layout_for_version (&l, version_hex, &ignored) < 0 || l.from_debug_offsets)
+    return 0;
+
+  for (size_t i = 0; i < maps->n; i++)
+    {
+      const struct pyr_map *m = &maps->maps[i];
+      bool bss = m->path[0] == '\0' && image_end != 0 && m->start == image_end;
+
+      if (strcmp (m->path, path) == 0)
+        image_end = m->end;
+      else if (!bss)
+        continue;
+      if (!m->writable || !m->readable)
+        continue;
+      for (uint64_t a = m->start; a < m->end; a += chunk - 64)
+        {
+          size_t len = m->end - a < chunk ? (size_t) (m->end - a) : chunk;
+
+          if (pyr_remote_read (&py->mem, a, buf, len) < 0)
+            break;
+          /* _PyRuntime.interpreters is {mutex, head, main, next_id} in 3.8-3.12 (Include/
+           * internal/pycore_runtime.h): head and main both validate, and are the same
+           * interpreter unless subinterpreters exist */
+          for (size_t off = 0; off + l.rt_interpreters_head + 16 <= len; off += 8)
+            {
+              uint64_t head = get_u64 (buf, off + l.rt_interpreters_head);
+              uint64_t main_interp = get_u64 (buf, off + l.rt_interpreters_head + 8);
+              if (head != 0 && main_interp != 0 && runtime_validates (py, &l, maps, head)
+                  && (main_interp == head || runtime_validates (py, &l, maps, main_interp))
+                  /* 3.11 and 3.12 keep the main interpreter inside _PyRuntime
+                   * (_main_interpreter): other structures pointing at it do not */
+                  && (minor < 11 || (main_interp > a + off && main_interp - (a + off) < (4u << 20))))
+                return a + off;
+            }
+          if (len < chunk)
+            break;
+        }
+    }
+  return 0;
+}
+
 static int
 validate_runtime (struct pyr_python *py,
                   struct pyr_err    *err)
@@ -1436,6 +1531,8 @@ pyr_python_attach (struct pyr_python *py,
   bool found = false;
   bool remote_open = false;
   struct pyr_err inner = { 0 };
+  /* for tests only: ignore the symbol tables, as for a stripped binary (test-attach) */
+  bool force_scan = getenv ("PYROMETER_SAMPLER_FORCE_RUNTIME_SCAN") != NULL;
 
   memset (py, 0, sizeof *py);
   py->pid = pid;
@@ -1509,8 +1606,9 @@ pyr_python_attach (struct pyr_python *py,
             continue;
           }
         bias = base->start - elf.first_load_vaddr;
-        if (pyr_elf_find_symbol (&elf, "_PyRuntime", &addr, &size) < 0
-            && pyr_elf_find_section (&elf, ".PyRuntime", &addr, &size) < 0)
+        if (force_scan
+            || (pyr_elf_find_symbol (&elf, "_PyRuntime", &addr, &size) < 0
+                && pyr_elf_find_section (&elf, ".PyRuntime", &addr, &size) < 0))
           addr = 0;
 
         if (!remote_open)
@@ -1528,6 +1626,8 @@ pyr_python_attach (struct pyr_python *py,
         if (addr == 0)
           {
             uint64_t cookie = scan_for_cookie (py, &maps, cands[k].path);
+            if (cookie == 0)
+              cookie = scan_for_runtime (py, &maps, &elf, bias, cands[k].path);
             if (cookie != 0)
               {
                 addr = cookie;
