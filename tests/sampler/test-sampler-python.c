@@ -1114,6 +1114,197 @@ test_permission_denied (void)
   g_assert_nonnull (strstr (err, "SYS_PTRACE"));
 }
 
+/* ---- as an ordinary user -------------------------------------------------------------- */
+
+/* The user the unprivileged tests run as: pyrtest when it exists (useradd -M pyrtest), else
+ * nobody.  NULL with a reason when they cannot run here. */
+static const char *
+unprivileged_user (uid_t       *uid,
+                   const char **why)
+{
+  g_autofree char *out = NULL;
+  const char *user = "nobody";
+  int status = -1;
+
+  if (getuid () != 0)
+    return *why = "needs root to run the sampler as another user (setpriv)", NULL;
+  if (!g_file_test ("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE))
+    return *why = "setpriv is not installed", NULL;
+  {
+    const char *argv[] = { "/usr/bin/id", "-u", "pyrtest", NULL };
+    if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                      NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL))
+      user = "pyrtest";
+  }
+  *uid = g_strcmp0 (user, "pyrtest") == 0 ? (uid_t) atoi (out) : 65534;
+  /* the build directory and the interpreter must be reachable by that user */
+  {
+    g_autofree char *ru = g_strdup_printf ("--reuid=%u", (unsigned) *uid);
+    g_autofree char *rg = g_strdup_printf ("--regid=%u", (unsigned) *uid);
+    const char *argv[] = { "/usr/bin/setpriv", ru, rg, "--clear-groups", sampler, "--version",
+                           NULL };
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
+                       | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL)
+        || !g_spawn_check_wait_status (status, NULL))
+      return *why = "the build directory is not reachable by an unprivileged user", NULL;
+  }
+  if (!g_file_test ("/usr/bin/python3.11", G_FILE_TEST_IS_EXECUTABLE))
+    return *why = "needs /usr/bin/python3.11 (the interpreters under /root are not reachable)",
+           NULL;
+  return user;
+}
+
+/* Yama's ptrace_scope, or -1 without Yama. */
+static int
+yama_scope (void)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents ("/proc/sys/kernel/yama/ptrace_scope", &text, NULL, NULL))
+    return -1;
+  return atoi (text);
+}
+
+static int
+run_as (uid_t               uid,
+        const char * const *cmd,
+        char              **out,
+        char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, g_strdup ("/usr/bin/setpriv"));
+  g_ptr_array_add (argv, g_strdup_printf ("--reuid=%u", (unsigned) uid));
+  g_ptr_array_add (argv, g_strdup_printf ("--regid=%u", (unsigned) uid));
+  g_ptr_array_add (argv, g_strdup ("--clear-groups"));
+  for (int i = 0; cmd[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (cmd[i]));
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync ("/", (char **) argv->pdata, NULL, 0, NULL, NULL, out, err,
+                               &status, &error));
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+/* Launch mode as an ordinary user: no privilege needed for one's own child. */
+static void
+test_unprivileged_launch (void)
+{
+  const char *why = NULL;
+  uid_t uid = 0;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *dir = NULL, *file = NULL;
+  struct stream_check c;
+  int code;
+
+  if (unprivileged_user (&uid, &why) == NULL)
+    {
+      g_test_skip (why);
+      return;
+    }
+  dir = g_dir_make_tmp ("pyrometer-sampler-XXXXXX", NULL);
+  file = g_build_filename (dir, "launch.pyrometer", NULL);
+  g_assert_cmpint (chown (dir, uid, uid), ==, 0);
+  {
+    const char *cmd[] = { sampler, "--rate", "200", "--output", file, "--",
+                          "/usr/bin/python3.11", spin_script, "1.5", "42", NULL };
+    code = run_as (uid, cmd, &out, &err);
+  }
+  g_test_message ("%s%s", out, err);
+  g_assert_cmpint (code, ==, 42);
+  check_stream (file, &c);
+  g_test_message ("%d samples, %d exact", c.samples, c.exact);
+  g_assert_cmpint (c.exact, >=, 50);
+  g_assert_true (c.end);
+  g_assert_cmpuint (c.end_reason, ==, PYR_STREAM_END_TARGET_EXITED);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+/* Attaching as an ordinary user to a process of the same user.  With Yama's ptrace_scope 1
+ * only an ancestor may attach, so the sampler is made the target's parent: a shell starts the
+ * target, waits for its "ready" line and then becomes the sampler (exec keeps the pid). */
+static void
+test_unprivileged_attach_own (void)
+{
+  const char *why = NULL;
+  uid_t uid = 0;
+  g_autofree char *out = NULL, *err = NULL, *expected = NULL, *script = NULL;
+  int scope = yama_scope (), code;
+
+  if (unprivileged_user (&uid, &why) == NULL)
+    {
+      g_test_skip (why);
+      return;
+    }
+  if (scope >= 2)
+    {
+      g_test_skip ("Yama's ptrace_scope is 2 or 3: only CAP_SYS_PTRACE may attach");
+      return;
+    }
+  /* fifo: the shell reads the ready line without being in a pipeline with the target */
+  script = g_strdup_printf ("d=$(mktemp -d) && mkfifo \"$d/f\" && "
+                            "{ /usr/bin/python3.11 '%s' 3 0 > \"$d/f\" & } && "
+                            "exec 4< \"$d/f\" && read r p <&4 && rm -r \"$d\" && "
+                            "exec '%s' --dump --pid \"$p\"", spin_script, sampler);
+  {
+    const char *cmd[] = { "/bin/sh", "-c", script, NULL };
+    code = run_as (uid, cmd, &out, &err);
+  }
+  g_test_message ("Yama ptrace_scope %d\n%s%s", scope, out, err);
+  g_assert_cmpint (code, ==, 0);
+  expected = expected_spin_stack ();
+  g_assert_nonnull (strstr (out, expected));
+}
+
+/* An ordinary user attaching to another ordinary user's process is refused with the fixes. */
+static void
+test_unprivileged_other_user (void)
+{
+  const char *why = NULL;
+  uid_t uid = 0;
+  g_autofree char *out = NULL, *err = NULL, *pid = NULL;
+  const char *target[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                           "--clear-groups", "sleep", "30", NULL };
+  GPid child;
+  int code;
+
+  if (unprivileged_user (&uid, &why) == NULL)
+    {
+      g_test_skip (why);
+      return;
+    }
+  if (uid == 65534)
+    {
+      g_test_skip ("needs a second ordinary user besides nobody (useradd -M pyrtest)");
+      return;
+    }
+  g_assert_true (g_spawn_async (NULL, (char **) target, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                NULL, &child, NULL));
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *link = g_strdup_printf ("/proc/%d/exe", (int) child);
+      g_autofree char *exe = g_file_read_link (link, NULL);
+      if (exe != NULL && g_str_has_suffix (exe, "sleep"))
+        break;
+      g_usleep (10000);
+    }
+  pid = g_strdup_printf ("%d", (int) child);
+  {
+    const char *cmd[] = { sampler, "--dump", "--pid", pid, NULL };
+    code = run_as (uid, cmd, &out, &err);
+  }
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  g_test_message ("%s", err);
+  g_assert_cmpint (code, ==, 4);
+  g_assert_nonnull (strstr (err, "not allowed"));
+  g_assert_nonnull (strstr (err, "pkexec"));
+  g_assert_nonnull (strstr (err, "SYS_PTRACE"));
+}
+
 static void
 test_help_and_version (void)
 {
@@ -1151,6 +1342,10 @@ main (int    argc,
   g_test_add_func ("/sampler/errors/not-python", test_not_python);
   g_test_add_func ("/sampler/errors/permission-denied", test_permission_denied);
   g_test_add_func ("/sampler/errors/launch-not-runnable-or-not-python", test_launch_errors);
+  g_test_add_func ("/sampler/unprivileged/launch", test_unprivileged_launch);
+  g_test_add_func ("/sampler/unprivileged/attach-own-process", test_unprivileged_attach_own);
+  g_test_add_func ("/sampler/unprivileged/refused-for-another-users-process",
+                   test_unprivileged_other_user);
   for (guint i = 0; i < interps->len; i++)
     {
       struct interp *in = interps->pdata[i];
