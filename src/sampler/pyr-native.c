@@ -61,8 +61,7 @@ pyr_native_get_stats (const struct pyr_native *native,
 #include "pyr-maps.h"
 
 /* libunwind's own search of a binary-search unwind table (what its ptrace accessors use for
- * every object), exported by every version but not declared: for the vDSO, which has no file
- * for libunwind to open. */
+ * every object), exported by every version but not declared. */
 extern int UNW_OBJ (dwarf_search_unwind_table) (unw_addr_space_t  as,
                                                 unw_word_t        ip,
                                                 unw_dyn_info_t   *di,
@@ -74,10 +73,13 @@ extern int UNW_OBJ (dwarf_search_unwind_table) (unw_addr_space_t  as,
 #define UPT_SLOTS          256u
 #define MAX_NATIVE_DEPTH   1024u
 #define MAX_GROUPS         PYR_MAX_DEPTH
-#define BLOCK_SHIFT        8u            /* memory read in 256-byte blocks, cached per sample */
+#define BLOCK_SHIFT        10u           /* memory read in 1 KiB blocks (stacks: per sample) */
 #define BLOCK_SIZE         (1u << BLOCK_SHIFT)
-#define BLOCK_SLOTS        1024u         /* power of two */
+#define BLOCK_SLOTS        512u          /* power of two */
 #define FRAME_OWNED_BY_CSTACK 3
+#define MAX_OBJECTS        512u
+#define GEN_FOREVER        UINT64_MAX
+#define FUNCTION_KEY       (1ull << 63)  /* ip cache keys of function entries */
 
 enum frame_class
 {
@@ -107,6 +109,11 @@ struct mem_block
   uint8_t  data[BLOCK_SIZE];
 };
 
+struct object
+{
+  unw_dyn_info_t di;  /* start_ip/end_ip: the executable mapping; format 0: no table */
+};
+
 struct native_frame
 {
   uint64_t sp;        /* the frame's stack pointer: it owns [sp, caller's sp) */
@@ -132,7 +139,8 @@ struct pyr_native
   uint32_t                groups[MAX_GROUPS];
   uint64_t                shims[MAX_GROUPS];  /* 3.12+: each group's C-stack frame, or 0 */
   uint32_t                out[PYR_MAX_DEPTH];
-  unw_dyn_info_t          vdso;            /* format 0 while unknown */
+  struct object           objects[MAX_OBJECTS];
+  uint32_t                n_objects;
   struct pyr_native_stats stats;
 };
 
@@ -162,8 +170,9 @@ access_mem (unw_addr_space_t as,
   if (write || n == NULL || (addr & 7) != 0)
     return _UPT_accessors.access_mem (as, addr, val, write, arg);
   b = &n->blocks[(base >> BLOCK_SHIFT) & (BLOCK_SLOTS - 1)];
-  if (b->gen != n->gen || b->addr != base)
+  if ((b->gen != n->gen && b->gen != GEN_FOREVER) || b->addr != base)
     {
+      const struct pyr_map *m = pyr_maps_find (&n->maps, base);
       if (pyr_remote_read (&n->py->mem, base, b->data, BLOCK_SIZE) < 0)
         {
           b->gen = 0;
@@ -171,10 +180,89 @@ access_mem (unw_addr_space_t as,
           return pyr_remote_read (&n->py->mem, addr, val, sizeof *val) < 0 ? -UNW_EINVAL : 0;
         }
       b->addr = base;
-      b->gen = n->gen;
+      /* read-only memory (unwind tables, code) stays valid; stacks change between samples */
+      b->gen = m != NULL && !m->writable && base + BLOCK_SIZE <= m->end ? GEN_FOREVER : n->gen;
     }
   memcpy (val, b->data + (addr - base), sizeof *val);
   return 0;
+}
+
+/* The unwind table of the object whose ELF header is mapped at base, covering [lo, hi): its
+ * eh_frame_hdr, found through the program headers, all read from the target's memory.  The
+ * vDSO has no file for libunwind to open; for the others this spares libunwind's ptrace
+ * accessors re-reading /proc/PID/maps and mapping the file whenever the unwinding moves from
+ * one object to another. */
+static bool
+table_from_memory (struct pyr_native *n,
+                   uint64_t           base,
+                   uint64_t           lo,
+                   uint64_t           hi,
+                   unw_dyn_info_t    *di)
+{
+  Elf64_Ehdr eh;
+  Elf64_Phdr ph[64];
+  uint64_t first_load = UINT64_MAX, hdr_vaddr = 0, hdr;
+  uint8_t head[12];
+  uint32_t fde_count;
+
+  memset (di, 0, sizeof *di);
+  if (pyr_remote_read (&n->py->mem, base, &eh, sizeof eh) < 0
+      || memcmp (eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64
+      || eh.e_phentsize != sizeof (Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64
+      || eh.e_phoff > 65536
+      || pyr_remote_read (&n->py->mem, base + eh.e_phoff, ph, eh.e_phnum * sizeof ph[0]) < 0)
+    return false;
+  for (uint32_t i = 0; i < eh.e_phnum; i++)
+    {
+      if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr < first_load)
+        first_load = ph[i].p_vaddr;
+      if (ph[i].p_type == PT_GNU_EH_FRAME)
+        hdr_vaddr = ph[i].p_vaddr;
+    }
+  if (first_load == UINT64_MAX || hdr_vaddr == 0)
+    return false;
+  hdr = base - (first_load & ~(uint64_t) 4095) + hdr_vaddr;
+  /* version 1, fde_count as udata4, a table of datarel sdata4 pairs */
+  if (pyr_remote_read (&n->py->mem, hdr, head, sizeof head) < 0 || head[0] != 1
+      || head[2] != 0x03 || head[3] != 0x3b)
+    return false;
+  memcpy (&fde_count, head + 8, 4);
+  di->start_ip = lo;
+  di->end_ip = hi;
+  di->format = UNW_INFO_FORMAT_REMOTE_TABLE;
+  di->u.rti.segbase = hdr;
+  di->u.rti.table_data = hdr + 12;
+  di->u.rti.table_len = (uint64_t) fde_count * 8 / sizeof (unw_word_t);
+  return true;
+}
+
+/* The object holding ip, its table read on first use; NULL when ip is in no object. */
+static const struct object *
+object_for (struct pyr_native *n,
+            uint64_t           ip)
+{
+  const struct pyr_map *m, *base;
+  struct object *o;
+
+  for (uint32_t i = 0; i < n->n_objects; i++)
+    if (ip >= n->objects[i].di.start_ip && ip < n->objects[i].di.end_ip)
+      return &n->objects[i];
+  m = pyr_maps_find (&n->maps, ip);
+  if (m == NULL || m->path[0] == '\0' || !m->executable)
+    return NULL;
+  if (n->n_objects == MAX_OBJECTS)
+    n->n_objects = 0;   /* many objects came and went: start over */
+  o = &n->objects[n->n_objects];
+  base = strcmp (m->path, "[vdso]") == 0 ? m : pyr_maps_find_base (&n->maps, m->path);
+  if (base == NULL || !table_from_memory (n, base->start, m->start, m->end, &o->di))
+    {
+      /* no table: libunwind's own accessors try (and the range is remembered as such) */
+      memset (&o->di, 0, sizeof o->di);
+      o->di.start_ip = m->start;
+      o->di.end_ip = m->end;
+    }
+  n->n_objects++;
+  return o;
 }
 
 static int
@@ -185,63 +273,14 @@ find_proc_info (unw_addr_space_t  as,
                 void             *arg)
 {
   struct pyr_native *n = current;
+  const struct object *o = n != NULL ? object_for (n, ip) : NULL;
 
-  if (n != NULL && n->vdso.format == UNW_INFO_FORMAT_REMOTE_TABLE && ip >= n->vdso.start_ip
-      && ip < n->vdso.end_ip)
-    return UNW_OBJ (dwarf_search_unwind_table) (as, ip, &n->vdso, pi, need_unwind_info, arg);
-  return _UPT_accessors.find_proc_info (as, ip, pi, need_unwind_info, arg);
-}
-
-/* The vDSO's unwind table, read from the target's memory (its eh_frame_hdr): time.time() and
- * friends spend their time there, and without it the unwinding stops at the leaf. */
-static void
-find_vdso (struct pyr_native *n)
-{
-  const struct pyr_map *m = NULL;
-  static uint8_t image[65536];
-  const Elf64_Ehdr *eh = (const Elf64_Ehdr *) image;
-  uint64_t size, first_load = UINT64_MAX, hdr_vaddr = 0;
-  uint32_t fde_count;
-
-  memset (&n->vdso, 0, sizeof n->vdso);
-  for (size_t i = 0; i < n->maps.n && m == NULL; i++)
-    if (strcmp (n->maps.maps[i].path, "[vdso]") == 0)
-      m = &n->maps.maps[i];
-  if (m == NULL)
-    return;
-  size = m->end - m->start;
-  if (size > sizeof image || size < sizeof *eh
-      || pyr_remote_read (&n->py->mem, m->start, image, size) < 0
-      || memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64
-      || eh->e_phentsize != sizeof (Elf64_Phdr) || eh->e_phoff > size
-      || eh->e_phnum > (size - eh->e_phoff) / sizeof (Elf64_Phdr))
-    return;
-  for (uint32_t i = 0; i < eh->e_phnum; i++)
+  if (o != NULL && o->di.format == UNW_INFO_FORMAT_REMOTE_TABLE)
     {
-      Elf64_Phdr ph;
-      memcpy (&ph, image + eh->e_phoff + i * sizeof ph, sizeof ph);
-      if (ph.p_type == PT_LOAD && ph.p_vaddr < first_load)
-        first_load = ph.p_vaddr;
-      if (ph.p_type == PT_GNU_EH_FRAME)
-        hdr_vaddr = ph.p_vaddr;
+      unw_dyn_info_t di = o->di;
+      return UNW_OBJ (dwarf_search_unwind_table) (as, ip, &di, pi, need_unwind_info, arg);
     }
-  if (first_load == UINT64_MAX || hdr_vaddr < first_load || hdr_vaddr - first_load + 12 > size)
-    return;
-  {
-    const uint8_t *hdr = image + (hdr_vaddr - first_load);
-    /* version 1, fde_count as udata4, a table of datarel sdata4 pairs */
-    if (hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
-      return;
-    memcpy (&fde_count, hdr + 8, 4);
-    if (hdr_vaddr - first_load + 12 + (uint64_t) fde_count * 8 > size)
-      return;
-  }
-  n->vdso.start_ip = m->start;
-  n->vdso.end_ip = m->end;
-  n->vdso.format = UNW_INFO_FORMAT_REMOTE_TABLE;
-  n->vdso.u.rti.segbase = m->start + (hdr_vaddr - first_load);
-  n->vdso.u.rti.table_data = n->vdso.u.rti.segbase + 12;
-  n->vdso.u.rti.table_len = (uint64_t) fde_count * 8 / sizeof (unw_word_t);
+  return _UPT_accessors.find_proc_info (as, ip, pi, need_unwind_info, arg);
 }
 
 int
@@ -273,14 +312,15 @@ pyr_native_new (struct pyr_native **native,
   n->accessors = _UPT_accessors;
   n->accessors.access_mem = access_mem;
   n->accessors.find_proc_info = find_proc_info;
-  find_vdso (n);
   n->as = unw_create_addr_space (&n->accessors, 0);
   if (n->as == NULL)
     {
       pyr_native_free (n);
       return pyr_err_set (err, -ENOMEM, "libunwind could not create an address space");
     }
-  unw_set_caching_policy (n->as, UNW_CACHE_GLOBAL);
+  /* the sampler unwinds from one thread: the per-thread cache takes no lock (the global one
+   * blocks and restores signals around every look-up) */
+  unw_set_caching_policy (n->as, UNW_CACHE_PER_THREAD);
   *native = n;
   return 0;
 }
@@ -406,6 +446,21 @@ classify (const struct pyr_native *n,
   return CLASS_DROP;
 }
 
+/* The entry of key, or the empty slot where it goes. */
+static struct ip_entry *
+slot_for (struct pyr_native *n,
+          uint64_t           key)
+{
+  uint32_t h = (uint32_t) ((key * 0x9e3779b97f4a7c15ull) >> 48) & (IP_CACHE_SIZE - 1);
+
+  for (uint32_t k = 0;; k++)
+    {
+      struct ip_entry *e = &n->ips[(h + k) & (IP_CACHE_SIZE - 1)];
+      if (e->ip == key || e->ip == 0)
+        return e;
+    }
+}
+
 static int
 resolve (struct pyr_native *n,
          unw_cursor_t      *cursor,
@@ -418,6 +473,7 @@ resolve (struct pyr_native *n,
   unw_word_t off = 0;
   unw_proc_info_t pi;
   bool have_pi;
+  struct ip_entry *fe = NULL;
   struct pyr_frame f = { 0 };
   const char *path;
   int ret;
@@ -432,15 +488,31 @@ resolve (struct pyr_native *n,
         {
           pyr_maps_clear (&n->maps);
           n->maps = fresh;
+          n->n_objects = 0;
+          memset (n->blocks, 0, BLOCK_SLOTS * sizeof *n->blocks);
           unw_flush_cache (n->as, 0, 0);
           m = pyr_maps_find (&n->maps, ip);
         }
     }
   path = m != NULL && m->path[0] != '\0' ? m->path : "";
-  n->stats.symbol_misses++;
   name[0] = '\0';
   memset (&pi, 0, sizeof pi);
   have_pi = unw_get_proc_info (cursor, &pi) == 0 && pi.start_ip != 0;
+  /* a leaf's address is any instruction of its function: the function's entry is kept too
+   * (FUNCTION_KEY), and a new address in a known function costs no symbol look-up */
+  e->ip = ip;
+  if (have_pi)
+    {
+      fe = slot_for (n, pi.start_ip | FUNCTION_KEY);
+      if (fe->ip != 0)
+        {
+          e->fid = fe->fid;
+          e->cls = fe->cls;
+          e->startup = fe->startup;
+          return 0;
+        }
+    }
+  n->stats.symbol_misses++;
   if (unw_get_proc_name (cursor, name, sizeof name, &off) < 0)
     name[0] = '\0';
   name[sizeof name - 1] = '\0';
@@ -464,7 +536,12 @@ resolve (struct pyr_native *n,
   f.kind = PYR_STREAM_FRAME_NATIVE;
   if ((ret = pyr_frametab_intern (&py->frames, &f, &e->fid)) < 0)
     return ret;
-  e->ip = ip;
+  if (fe != NULL)
+    {
+      *fe = *e;
+      fe->ip = pi.start_ip | FUNCTION_KEY;
+      n->n_ips++;
+    }
   return 0;
 }
 
@@ -473,23 +550,16 @@ lookup_ip (struct pyr_native *n,
            unw_cursor_t      *cursor,
            uint64_t           ip)
 {
-  uint32_t h = (uint32_t) ((ip * 0x9e3779b97f4a7c15ull) >> 48) & (IP_CACHE_SIZE - 1);
-  struct ip_entry *e;
+  struct ip_entry *e = slot_for (n, ip);
 
-  for (uint32_t k = 0;; k++)
-    {
-      e = &n->ips[(h + k) & (IP_CACHE_SIZE - 1)];
-      if (e->ip == ip)
-        return e;
-      if (e->ip == 0)
-        break;
-    }
-  if (n->n_ips >= IP_CACHE_SIZE * 3 / 4)
+  if (e->ip == ip)
+    return e;
+  if (n->n_ips >= IP_CACHE_SIZE / 2)
     {
       /* full: forget everything (the frames stay interned) */
       memset (n->ips, 0, IP_CACHE_SIZE * sizeof *n->ips);
       n->n_ips = 0;
-      e = &n->ips[h];
+      e = slot_for (n, ip);
     }
   if (resolve (n, cursor, ip, e) < 0)
     {
