@@ -157,7 +157,7 @@ uint64_t
 pyr_schedule_wait (struct pyr_schedule          *s,
                    volatile const sig_atomic_t  *stop)
 {
-  uint64_t when = s->queue[0], after = s->queue[1];
+  uint64_t when = s->queue[0], after = s->queue[1], now;
   int k = -1;
 
   if (when >= s->deadline || *stop)
@@ -165,15 +165,26 @@ pyr_schedule_wait (struct pyr_schedule          *s,
   s->queue[0] = after;
   s->queue[1] = after + next_gap (s);
 
+  now = pyr_schedule_now ();
+  if (when <= now)
+    {
+      /* behind: catch up without a system call.  A timer armed for this sample has expired
+       * and is not read; arming its fd again resets it. */
+      if ((k = fd_armed_for (s, when)) >= 0)
+        s->armed[k] = 0;
+      s->spins++;
+      return when;
+    }
   if (s->mode == PYR_SCHEDULE_TIMERFD)
     {
       k = fd_armed_for (s, when);
-      if (k < 0 && when > pyr_schedule_now () + s->spin_below_ns && (k = free_fd (s)) >= 0
+      if (k < 0 && when > now + s->spin_below_ns && (k = free_fd (s)) >= 0
           && arm (s, k, when) < 0)
         k = -1;
       /* the following sample's timer, armed while this one is pending: it queues behind it
        * without touching the timer device */
-      if (after < s->deadline && after - when >= s->spin_below_ns && fd_armed_for (s, after) < 0)
+      if (after < s->deadline && after - when >= s->spin_below_ns
+          && fd_armed_for (s, after) < 0)
         {
           int j = free_fd (s);
           if (j >= 0 && j != k)
@@ -189,13 +200,12 @@ pyr_schedule_wait (struct pyr_schedule          *s,
             if (*stop)
               return 0;
           s->armed[k] = 0;
-          if (n < 0)
-            k = -1;    /* cannot happen with a valid fd; poll below rather than run early */
-          else
+          if (n >= 0)
             return when;
+          /* cannot happen with a valid fd: poll below rather than run early */
         }
     }
-  else if (when > pyr_schedule_now () + s->spin_below_ns)
+  else if (when > now + s->spin_below_ns)
     {
       s->wakeups++;
       return wait_nanosleep (when, stop) ? when : 0;
