@@ -43,15 +43,23 @@ wait_for (Condition cond,
           double    timeout)
 {
   gint64 start = g_get_monotonic_time ();
+  double waited = -1;
 
-  while (!cond (data))
+  /* Own the main context throughout, as a running main loop does: PyrRecorder's reader thread
+   * hands its end over with g_main_context_invoke(), which runs the callback on the reader
+   * thread itself when it can acquire the default context (then joining itself fails). */
+  g_main_context_acquire (NULL);
+  while (waited < 0)
     {
-      if (g_get_monotonic_time () - start > timeout * G_USEC_PER_SEC)
-        return -1;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
+      if (cond (data))
+        waited = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+      else if (g_get_monotonic_time () - start > timeout * G_USEC_PER_SEC)
+        break;
+      else if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
     }
-  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_main_context_release (NULL);
+  return waited;
 }
 
 static gboolean
