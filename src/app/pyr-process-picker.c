@@ -173,31 +173,78 @@ update_state (PyrProcessPicker *self)
 
 /* Whether a row can be expanded is decided when the tree creates it: when the groups change,
  * the tree is built anew, keeping the selected process selected. */
+static gint
+compare_pids (gconstpointer a,
+              gconstpointer b)
+{
+  gint64 pa = *(const gint64 *) a, pb = *(const gint64 *) b;
+  return pa < pb ? -1 : pa > pb;
+}
+
+static PyrProcessInfo *
+row_info (GListModel *rows,
+          guint       position,
+          gboolean   *expanded)
+{
+  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, position);
+
+  if (expanded != NULL)
+    *expanded = gtk_tree_list_row_get_expanded (row);
+  return gtk_tree_list_row_get_item (row);
+}
+
 static void
 rebuild_if_groups_changed (PyrProcessPicker *self)
 {
   g_autoptr(GString) groups = g_string_new (NULL);
+  g_autoptr(GArray) parents = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GHashTable) expanded = g_hash_table_new (NULL, NULL);
   GListModel *list = G_LIST_MODEL (self->list);
+  GListModel *rows = G_LIST_MODEL (self->selection);
   g_autoptr(PyrProcessInfo) selected = NULL;
-  GListModel *rows;
+  gint64 last = -1;
 
+  /* the set of pids with listed children, in order, once each */
   for (guint i = 0; i < g_list_model_get_n_items (list); i++)
     {
       g_autoptr(PyrProcessInfo) info = g_list_model_get_item (list, i);
       gint64 ppid = pyr_process_info_get_parent_pid (info);
       if (pyr_process_list_lookup (self->list, ppid) != NULL)
-        g_string_append_printf (groups, "%" G_GINT64_FORMAT ",", ppid);
+        g_array_append_val (parents, ppid);
     }
+  g_array_sort (parents, compare_pids);
+  for (guint i = 0; i < parents->len; i++)
+    if (g_array_index (parents, gint64, i) != last)
+      {
+        last = g_array_index (parents, gint64, i);
+        g_string_append_printf (groups, "%" G_GINT64_FORMAT ",", last);
+      }
   if (strcmp (groups->str, self->groups->str) == 0)
     return;
   g_string_assign (self->groups, groups->str);
+
+  /* a new tree, with the same groups open and the same process selected */
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      gboolean open = FALSE;
+      g_autoptr(PyrProcessInfo) info = row_info (rows, i, &open);
+      if (open)
+        g_hash_table_add (expanded, info);     /* the list keeps it alive */
+    }
   selected = selected_info (self, NULL);
   build_tree (self);
-  rows = G_LIST_MODEL (self->selection);
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(PyrProcessInfo) info = row_info (rows, i, NULL);
+      if (g_hash_table_contains (expanded, info))
+        {
+          g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+          gtk_tree_list_row_set_expanded (row, TRUE);
+        }
+    }
   for (guint i = 0; selected != NULL && i < g_list_model_get_n_items (rows); i++)
     {
-      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
-      g_autoptr(PyrProcessInfo) info = gtk_tree_list_row_get_item (row);
+      g_autoptr(PyrProcessInfo) info = row_info (rows, i, NULL);
       if (info == selected)
         {
           gtk_single_selection_set_selected (self->selection, i);

@@ -390,6 +390,27 @@ test_render_groups (void)
   pyr_process_picker_select (p, 4);
   iterate_main_loop ();
   write_window_png (picker, "process-picker-groups.png");
+
+  /* a new group appears (the trainer starts a worker): the tree is built anew, and the open
+   * group stays open and the selected process selected */
+  {
+    g_autofree char *more = g_strconcat (output,
+      "{\"type\":\"process\",\"pid\":6002,\"ppid\":6001,\"uid\":1000,\"user\":\"ada\",\"argv\":[\"python\",\"train.py\"],\"python\":\"3.12.4\",\"start_ticks\":9500,\"cpu_ticks\":10,\"rss_bytes\":1000000,\"needs_authorization\":true}\n", NULL);
+    g_autoptr(GtkTreeListRow) first = NULL;
+    g_autoptr(GtkTreeListRow) selected = NULL;
+    g_autoptr(PyrProcessInfo) info = NULL;
+
+    g_assert_true (pyr_process_list_apply_output (list, more, strlen (more), &error));
+    iterate_main_loop ();
+    first = g_list_model_get_item (rows, 0);
+    g_assert_true (gtk_tree_list_row_get_expanded (first));
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5);   /* the new group is closed */
+    selected = g_list_model_get_item (rows, 4);
+    g_assert_true (gtk_tree_list_row_is_expandable (selected));
+    info = gtk_tree_list_row_get_item (selected);
+    g_assert_cmpint (pyr_process_info_get_pid (info), ==, 6001);
+    g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (rows)) == selected);
+  }
   gtk_window_destroy (GTK_WINDOW (picker));
   iterate_main_loop ();
 }
