@@ -4,6 +4,7 @@
 #include "pyr-process-list.h"
 
 #include <glib/gi18n-lib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@ struct _PyrProcessList
   gboolean      active;
   guint         timeout_id;
   gboolean      refreshing;
+  GSubprocess  *running;           /* the sampler of the refresh under way */
+  gint64        started_at;        /* monotonic µs */
   GCancellable *cancellable;       /* of the refreshes the timer starts */
   GError       *error;
 };
@@ -373,6 +376,8 @@ on_communicated (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->refreshing = FALSE;
+  if (self->running == subprocess)
+    g_clear_object (&self->running);
   if (!g_subprocess_communicate_utf8_finish (subprocess, result, &out, &err, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -383,7 +388,12 @@ on_communicated (GObject      *source,
   if (!g_subprocess_get_successful (subprocess))
     {
       g_autofree char *message = pyr_sampler_find_message (err);
-      if (message != NULL)
+      if (g_subprocess_get_if_signaled (subprocess)
+          && g_subprocess_get_term_sig (subprocess) == SIGKILL)
+        error = g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_FAILED,
+                             _("Listing the processes took too long and was stopped. A process "
+                               "may be stuck in the kernel; the list is tried again shortly."));
+      else if (message != NULL)
         error = g_error_new (PYR_RECORDER_ERROR, PYR_RECORDER_ERROR_FAILED,
                              _("The sampler could not list the processes: %s"), message);
       else
@@ -434,6 +444,8 @@ pyr_process_list_refresh_async (PyrProcessList      *self,
       return;
     }
   self->refreshing = TRUE;
+  g_set_object (&self->running, subprocess);
+  self->started_at = g_get_monotonic_time ();
   g_subprocess_communicate_utf8_async (subprocess, NULL, cancellable, on_communicated,
                                        g_steal_pointer (&task));
 }
@@ -452,9 +464,13 @@ on_tick (gpointer user_data)
 {
   PyrProcessList *self = user_data;
 
-  /* a slow machine: never two lists at once */
+  /* a slow machine: never two lists at once; reading /proc can block on a process stuck in the
+   * kernel, so a list that takes far too long is stopped (and reported) */
   if (!self->refreshing)
     pyr_process_list_refresh_async (self, self->cancellable, NULL, NULL);
+  else if (self->running != NULL
+           && g_get_monotonic_time () - self->started_at > PYR_PROCESS_LIST_TIMEOUT_MS * 1000)
+    g_subprocess_force_exit (self->running);
   return G_SOURCE_CONTINUE;
 }
 
@@ -546,6 +562,9 @@ pyr_process_list_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->running != NULL)
+    g_subprocess_force_exit (self->running);
+  g_clear_object (&self->running);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (pyr_process_list_parent_class)->dispose (object);

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PyrProcessList, pyr_process_list, PYR, PROCESS_LIST, GObject)
 
 #define PYR_PROCESS_LIST_INTERVAL_MS 2000
+/* a list still running after this long is stopped */
+#define PYR_PROCESS_LIST_TIMEOUT_MS  10000
 
 PyrProcessList *pyr_process_list_new            (void);
 void            pyr_process_list_set_active     (PyrProcessList       *self,

@@ -266,7 +266,49 @@ test_sampler_fails (void)
   g_assert_nonnull (error);
   g_assert_nonnull (pyr_process_list_get_error (list));
   g_assert_nonnull (strstr (pyr_process_list_get_error (list)->message, "exit status 1"));
-  g_setenv ("PYROMETER_SAMPLER", saved, TRUE);
+  if (saved != NULL)
+    g_setenv ("PYROMETER_SAMPLER", saved, TRUE);
+  else
+    g_unsetenv ("PYROMETER_SAMPLER");
+}
+
+/* A sampler that never finishes (reading /proc can block) is stopped and reported, and the
+ * list goes on being refreshed. */
+static void
+test_stuck_sampler_is_stopped (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("pyr-stuck-XXXXXX", NULL);
+  g_autofree char *script = g_build_filename (tmp, "pyrometer-sampler", NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("PYROMETER_SAMPLER"));
+  g_autoptr(PyrProcessList) list = NULL;
+  gint64 start, end;
+
+  if (!g_test_slow ())
+    {
+      g_test_skip ("takes the list's timeout (10 s); run with -m slow");
+      return;
+    }
+  g_assert_true (g_file_set_contents (script, "#!/bin/sh\nexec sleep 60\n", -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+  g_setenv ("PYROMETER_SAMPLER", script, TRUE);
+
+  list = pyr_process_list_new ();
+  start = g_get_monotonic_time ();
+  end = start + 30 * G_USEC_PER_SEC;
+  pyr_process_list_set_active (list, TRUE);
+  while (pyr_process_list_get_error (list) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (pyr_process_list_get_error (list));
+  g_assert_nonnull (strstr (pyr_process_list_get_error (list)->message, "too long"));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, PYR_PROCESS_LIST_TIMEOUT_MS * 1000);
+  pyr_process_list_set_active (list, FALSE);
+
+  if (saved != NULL)
+    g_setenv ("PYROMETER_SAMPLER", saved, TRUE);
+  else
+    g_unsetenv ("PYROMETER_SAMPLER");
+  g_remove (script);
+  g_rmdir (tmp);
 }
 
 /* Inside a Flatpak the list is the host's: the sampler runs through flatpak-spawn --host, from
@@ -351,5 +393,6 @@ main (int    argc,
   g_test_add_func ("/process-list/real-targets", test_real_targets);
   g_test_add_func ("/process-list/sampler-fails", test_sampler_fails);
   g_test_add_func ("/process-list/flatpak-lists-the-host", test_flatpak_lists_the_host);
+  g_test_add_func ("/process-list/stuck-sampler-is-stopped", test_stuck_sampler_is_stopped);
   return g_test_run ();
 }
