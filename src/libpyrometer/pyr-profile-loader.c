@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pyr-profile-loader.h"
+#include "pyr-context-private.h"
 #include "pyr-folded.h"
 #include "pyr-recording.h"
 #include "pyr-flamegraph-svg.h"
@@ -385,8 +386,8 @@ progress_from_worker (double   fraction,
   update->load = load;
   update->task = g_object_ref (task);
   update->fraction = fraction;
-  g_main_context_invoke_full (load->context, G_PRIORITY_DEFAULT, progress_on_main,
-                              update, progress_update_free);
+  pyr_context_schedule (load->context, progress_on_main,
+                        update, progress_update_free);
 }
 
 static void

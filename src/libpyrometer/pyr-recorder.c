@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "pyr-recorder.h"
+#include "pyr-context-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -276,8 +277,8 @@ reader_thread (gpointer data)
   if (self->connectable != NULL && !connect_to_sampler (self))
     {
       close_fd (&self->file_fd);
-      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, on_thread_done,
-                                  g_object_ref (self), g_object_unref);
+      pyr_context_schedule (self->context, on_thread_done,
+                            g_object_ref (self), g_object_unref);
       g_object_unref (self);
       return NULL;
     }
@@ -342,8 +343,8 @@ reader_thread (gpointer data)
   close_fd (&self->stream_fd);
   close_fd (&self->file_fd);
 
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, on_thread_done,
-                              g_object_ref (self), g_object_unref);
+  pyr_context_schedule (self->context, on_thread_done,
+                        g_object_ref (self), g_object_unref);
   g_object_unref (self);
   return NULL;
 }
@@ -899,8 +900,8 @@ on_wait_cancelled (GCancellable *cancellable,
                    gpointer      data)
 {
   /* runs where cancel() was called; stop on the recorder's own context */
-  g_main_context_invoke_full (PYR_RECORDER (data)->context, G_PRIORITY_DEFAULT, stop_in_context,
-                              g_object_ref (data), g_object_unref);
+  pyr_context_schedule (PYR_RECORDER (data)->context, stop_in_context,
+                        g_object_ref (data), g_object_unref);
 }
 
 void
