@@ -179,10 +179,13 @@ on_page_state (PyrProfilePage *page,
                GParamSpec     *pspec,
                PyrWindow      *self)
 {
-  AdwTabPage *tab = adw_tab_view_get_page (self->tab_view, GTK_WIDGET (page));
   PyrProfilePageState state = pyr_profile_page_get_state (page);
+  AdwTabPage *tab;
 
-  if (tab == NULL)
+  /* A loading page whose tab was closed (Cancel) still finishes; it is no longer ours. */
+  if (gtk_widget_get_parent (GTK_WIDGET (page)) == NULL)
+    return;
+  if ((tab = adw_tab_view_get_page (self->tab_view, GTK_WIDGET (page))) == NULL)
     return;
 
   adw_tab_page_set_loading (tab, state == PYR_PROFILE_PAGE_LOADING);
