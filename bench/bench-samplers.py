@@ -301,6 +301,7 @@ class Tools:
         self.sampler = which(args.sampler, "pyrometer-sampler",
                              [os.path.join(build, "src", "sampler")])
         self.cli = which(args.cli, "pyrometer-cli", [os.path.join(build, "src", "cli")])
+        self.wakeup = which(None, "bench-wakeup", [os.path.join(build, "tests", "sampler")])
         self.pyspy = which(args.py_spy, "py-spy")
         self.austin, self.austin_note = austin_command(which(args.austin, "austin"), interpreters)
         self.notes = []
@@ -470,6 +471,25 @@ def measure(name, argv, tools, args, workdir, table):
         else:
             vals[kind] = cpu[1000][kind]
     size_row = vals
+
+    # the floor: the same schedule with no sampling at all (tests/sampler/bench-wakeup), at
+    # this moment of the run, so the rows above can be read against what waiting alone costs
+    if tools.wakeup:
+        vals = {}
+        for rate in (1000, 10000):
+            out = subprocess.run([tools.wakeup, str(rate), str(D)], capture_output=True,
+                                 text=True).stdout
+            for line in out.splitlines():
+                m = re.match(r"(.*?)\s+\d+ Hz\s+([\d.]+) µs CPU per sample.*late\s+([\d.]+) %", line)
+                if m and ("sampler" in m.group(1) or "clock_nanosleep" in m.group(1)):
+                    key = "ours" if "sampler" in m.group(1) else "pyspy-nb"
+                    vals.setdefault(key, []).append("%d Hz: %s µs, %s%% late" % (
+                        rate, m.group(2), m.group(3)))
+        row("floor: waiting alone, no sampling (bench-wakeup; ours: two timerfds; "
+            "second column: one clock_nanosleep per sample, as the others wait)", "",
+            {"ours": "; ".join(vals.get("ours", ["–"])),
+             "pyspy-nb": "; ".join(vals.get("pyspy-nb", ["–"])),
+             "pyspy-b": "", "austin": ""})
 
     # 2: sustained 10 kHz
     t = Target(argv + [os.path.join(TARGETS, "deep50.py")])

@@ -23,6 +23,7 @@
 #define SCRATCH_BYTES      (64u * 1024)
 #define MAX_TASKS          1024
 #define PTHREAD_SCAN_BYTES 2048
+#define USED_CODES_MAX     4096            /* code objects revalidated in one batch per epoch */
 
 struct pyr_code_entry
 {
@@ -34,6 +35,7 @@ struct pyr_code_entry
   int64_t  memo_addr;
   int32_t  firstlineno;
   uint32_t epoch;
+  uint32_t used_epoch;      /* epoch + 1 of the last use, for pyr_python_new_epoch() */
   uint32_t name_sid;
   uint32_t file_sid;
   uint32_t lt_off;
@@ -269,6 +271,19 @@ code_cache_reset (struct pyr_python *py)
   memset (py->codes, 0, (size_t) (py->codes_mask + 1) * sizeof *py->codes);
   py->codes_used = 0;
   py->code_arena_len = 0;
+  py->n_used_codes = 0;
+}
+
+/* Remembers the code objects used in this epoch, for the next epoch's batched check. */
+static inline void
+note_code_use (struct pyr_python     *py,
+               struct pyr_code_entry *e)
+{
+  if (e->used_epoch != py->epoch + 1 && py->n_used_codes < USED_CODES_MAX)
+    {
+      e->used_epoch = py->epoch + 1;
+      py->used_codes[py->n_used_codes++] = (uint32_t) (e - py->codes);
+    }
 }
 
 static inline uint32_t
@@ -385,6 +400,7 @@ lookup_code (struct pyr_python      *py,
                   *e = fresh;
                 }
             }
+          note_code_use (py, e);
           *out = e;
           return 0;
         }
@@ -403,6 +419,7 @@ lookup_code (struct pyr_python      *py,
     slot = (slot + 1) & py->codes_mask;
   py->codes[slot] = fresh;
   py->codes_used++;
+  note_code_use (py, &py->codes[slot]);
   *out = &py->codes[slot];
   return 0;
 }
@@ -1150,10 +1167,50 @@ pyr_python_sample (struct pyr_python *py,
   return 0;
 }
 
+/* The code objects used in the epoch that ends are checked against reuse all at once, with
+ * one system call per 1024 of them rather than one each at their next use (that cost a
+ * sample at 100 Hz 15 µs on average, measured: 50 frames, an epoch every 10 samples).  What
+ * does not match, or cannot be read, is left to the check at its next use. */
+static void
+revalidate_used_codes (struct pyr_python *py)
+{
+  const struct pyr_layout *l = &py->layout;
+  struct pyr_remote_iov iov[PYR_SPEC_IOV];
+  uint32_t done = 0;
+  size_t per = l->co_size;
+
+  if (per == 0 || per > 512 || (size_t) PYR_SPEC_IOV * per > py->window_cap)
+    return;
+  while (done < py->n_used_codes)
+    {
+      uint32_t n = py->n_used_codes - done < PYR_SPEC_IOV ? py->n_used_codes - done : PYR_SPEC_IOV;
+
+      for (uint32_t i = 0; i < n; i++)
+        iov[i] = (struct pyr_remote_iov) { py->codes[py->used_codes[done + i]].addr,
+                                           py->window + (size_t) i * per, per };
+      if (pyr_remote_readv (&py->mem, iov, n) == 0)
+        for (uint32_t i = 0; i < n; i++)
+          {
+            struct pyr_code_entry *e = &py->codes[py->used_codes[done + i]];
+            const uint8_t *co = py->window + (size_t) i * per;
+            uint64_t name_ptr = l->co_qualname != PYR_NO_OFFSET ? get_u64 (co, l->co_qualname)
+                                                                : get_u64 (co, l->co_name);
+            if (e->addr != 0 && e->epoch + 1 == py->epoch
+                && get_u64 (co, l->co_filename) == e->p_filename && name_ptr == e->p_name
+                && get_u64 (co, l->co_linetable) == e->p_linetable
+                && get_i32 (co, l->co_firstlineno) == e->firstlineno)
+              e->epoch = py->epoch;
+          }
+      done += n;
+    }
+  py->n_used_codes = 0;
+}
+
 void
 pyr_python_new_epoch (struct pyr_python *py)
 {
   py->epoch++;
+  revalidate_used_codes (py);
   /* read the interpreter's fields (GIL pointer...) the slow way once per epoch */
   py->spec_interp = 0;
 }
@@ -1483,6 +1540,9 @@ alloc_caches (struct pyr_python *py)
   py->spec_window = malloc ((size_t) PYR_SPEC_THREADS * PYR_SPEC_WINDOW_BYTES);
   py->spec_frames = malloc ((size_t) PYR_SPEC_THREADS * PYR_SPEC_FRAMES * 256);
   py->spec_objs_next = calloc (PYR_SPEC_FRAMES, sizeof *py->spec_objs_next);
+  py->used_codes = calloc (USED_CODES_MAX, sizeof *py->used_codes);
+  if (py->used_codes == NULL)
+    return -ENOMEM;
   if (py->spec_threads == NULL || py->spec_threads_next == NULL || py->spec_ts == NULL
       || py->spec_window == NULL || py->spec_frames == NULL || py->spec_objs_next == NULL)
     return -ENOMEM;
@@ -1722,6 +1782,9 @@ pyr_python_detach (struct pyr_python *py)
   free (py->spec_window);
   free (py->spec_frames);
   free (py->spec_objs_next);
+  free (py->used_codes);
+  py->used_codes = NULL;
+  py->n_used_codes = 0;
   py->spec_threads = py->spec_threads_next = NULL;
   py->spec_ts = py->spec_window = py->spec_frames = NULL;
   py->spec_objs_next = NULL;
