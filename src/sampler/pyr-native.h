@@ -10,12 +10,22 @@
  *
  * Merge rule (py-spy's): native frames are read leaf to root; each frame of the eval loop
  * (_PyEval_EvalFrameDefault) is replaced by the Python frames it runs (one each up to 3.10;
- * from 3.11 the frames from one entry frame, or one C-stack shim frame, inwards).  Other
+ * 3.11: the frames from one entry frame inwards; 3.12+: the frames above one shim frame,
+ * which the eval loop keeps in its own C stack frame, so the shim's address finds the eval
+ * frame even where release builds leave its parts unnamed).  Other
  * frames inside the interpreter's own binary or libpython are dropped, except those whose
  * name starts with a module's prefix (time, sys, gc, os, unicode, thread, stringio, sre,
  * PyGilState, PyThread, lock) and `main`; thread-start frames (clone, start_thread,
- * __libc_start_main, _start) are dropped.  When the counts do not match (one extra eval frame
- * is tolerated), the thread keeps its Python stack and the mismatch is counted. */
+ * __libc_start_main, _start, and unnamed libc functions at the root) are dropped.  When the counts do not match (one extra eval frame
+ * is tolerated), the thread keeps its Python stack and the mismatch is counted.
+ *
+ * Unwinding: one libunwind address space with the ptrace accessors, except that memory is
+ * read with process_vm_readv in cached blocks and each object's unwind table (its
+ * eh_frame_hdr, the vDSO's too) is found from the target's memory, once.  Names come from
+ * libunwind (_UPT_get_proc_name), cached per address and per function; a name that does not
+ * start at the function's unwind entry (a stripped object's nearest export) is replaced by
+ * the function's offset in its object, "0x1a2b0".  Frames are kind 1 (native), file = the
+ * object's path as the target maps it. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,8 +40,8 @@ struct pyr_native_stats
   uint64_t threads;          /* thread stacks merged */
   uint64_t unwind_failed;    /* no native stack (libunwind refused the thread) */
   uint64_t mismatched;       /* eval-loop frames and Python frame groups did not match */
-  uint64_t native_frames;    /* native frames emitted */
-  uint64_t symbol_misses;    /* addresses resolved (the cache's misses) */
+  uint64_t native_frames;    /* frames (native and Python) in the merged stacks */
+  uint64_t symbol_misses;    /* functions whose name was looked up (the caches' misses) */
 };
 
 /* Whether this build can unwind native stacks (libunwind was found at build time). */
