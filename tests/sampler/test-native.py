@@ -7,7 +7,7 @@ For each: attached to test-native-target.py, the sleep target's main thread read
 target reads sort_them -> native frames including qsort -> compare (Python -> C -> Python);
 the clock target unwinds through clock_gettime and the vDSO to the same root as elsewhere.
 Launched (-- COMMAND) the sleep stack is the same.  After every recording (duration, SIGINT,
-target exit) the target runs on, untraced: TracerPid 0 and State not t.
+target exit) the target runs on, untraced: TracerPid 0 and State not t (SIGKILL too).
 
 Built without libunwind (-Dnative=disabled), --native must exit 2 saying so: that is what
 is tested then.
@@ -227,6 +227,14 @@ def test_interpreter(name, argv, thorough):
             check(s.returncode == 8, "%s: reader gone ends --native with 8 (%d)"
                   % (name, s.returncode))
             untraced(name, p.pid, "the reader going away")
+            # even SIGKILL in the middle of a sample: the kernel detaches and resumes
+            for _ in range(3):
+                s = subprocess.Popen([SAMPLER, "-r", "2000", "--native", "-o", "/dev/null", "-p",
+                                      str(p.pid)], stderr=subprocess.DEVNULL)
+                time.sleep(0.4)
+                s.kill()
+                s.wait(timeout=20)
+            untraced(name, p.pid, "SIGKILL")
     finally:
         p.kill()
         p.wait()
