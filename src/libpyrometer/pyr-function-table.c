@@ -30,6 +30,7 @@ struct _PyrFunctionTable
   PyrCallTree         *tree;
   PyrProfile          *profile;
   PyrFunctionTableKey  key;
+  guint                lineage;       /* shared by a table and those updated from it */
 
   GArray              *rows;          /* Row */
   GArray              *row_of_frame;  /* guint32 per profile frame */
@@ -158,9 +159,19 @@ build_csr (guint             n_rows,
   *out_offset = offset;
 }
 
-PyrFunctionTable *
-pyr_function_table_new (PyrCallTree         *tree,
-                        PyrFunctionTableKey  key)
+static guint64
+row_key (PyrFunctionTableKey  key,
+         const Row           *r)
+{
+  if (key == PYR_FUNCTION_TABLE_BY_FUNCTION)
+    return (guint64) r->name << 32 | r->file;
+  return (guint64) r->file << 32 | (guint32) r->line;
+}
+
+static PyrFunctionTable *
+build_table (PyrCallTree         *tree,
+             PyrFunctionTableKey  key,
+             PyrFunctionTable    *previous)
 {
   PyrFunctionTable *self;
   g_autoptr(GHashTable) rows_by_key = NULL;
@@ -175,9 +186,7 @@ pyr_function_table_new (PyrCallTree         *tree,
   guint n_nodes;
   guint32 max_frame = 0;
   guint32 n;
-
-  g_return_val_if_fail (PYR_IS_CALL_TREE (tree), NULL);
-  g_return_val_if_fail (pyr_call_tree_get_kind (tree) == PYR_CALL_TREE_MERGED, NULL);
+  static gint lineages;
 
   self = g_object_new (PYR_TYPE_FUNCTION_TABLE, NULL);
   self->tree = g_object_ref (tree);
@@ -193,11 +202,40 @@ pyr_function_table_new (PyrCallTree         *tree,
 
   for (guint i = 1; i < n_nodes; i++)
     max_frame = MAX (max_frame, frames[i] + 1);
-  self->row_of_frame = g_array_sized_new (FALSE, FALSE, sizeof (guint32), max_frame);
-  g_array_set_size (self->row_of_frame, max_frame);
-  memset (self->row_of_frame->data, 0xff, sizeof (guint32) * max_frame);
-
   rows_by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
+  if (previous != NULL)
+    {
+      guint old = previous->row_of_frame->len;
+
+      /* the same functions keep their row numbers (new ones come after), and the frames
+       * already seen need no look-up */
+      self->lineage = previous->lineage;
+      max_frame = MAX (max_frame, old);
+      self->row_of_frame = g_array_sized_new (FALSE, FALSE, sizeof (guint32), max_frame);
+      g_array_set_size (self->row_of_frame, max_frame);
+      if (old > 0)
+        memcpy (self->row_of_frame->data, previous->row_of_frame->data, sizeof (guint32) * old);
+      if (max_frame > old)
+        memset (&g_array_index (self->row_of_frame, guint32, old), 0xff, sizeof (guint32) * (max_frame - old));
+      for (guint r = 0; r < previous->rows->len; r++)
+        {
+          Row row = g_array_index (previous->rows, Row, r);
+          guint64 k = row_key (key, &row);
+
+          row.self = row.total = 0;
+          g_array_append_val (self->rows, row);
+          g_hash_table_insert (rows_by_key, g_memdup2 (&k, sizeof k), GUINT_TO_POINTER (r + 1));
+        }
+    }
+  else
+    {
+      self->lineage = (guint) g_atomic_int_add (&lineages, 1) + 1;
+      self->row_of_frame = g_array_sized_new (FALSE, FALSE, sizeof (guint32), max_frame);
+      g_array_set_size (self->row_of_frame, max_frame);
+      /* an empty profile has no frames, and no array data to fill */
+      if (max_frame > 0)
+        memset (self->row_of_frame->data, 0xff, sizeof (guint32) * max_frame);
+    }
   edges_by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   edges = g_array_new (FALSE, FALSE, sizeof (Edge));
   node_row = g_new (guint32, n_nodes);
@@ -279,6 +317,38 @@ pyr_function_table_new (PyrCallTree         *tree,
   build_csr (self->rows->len, (const Edge *) edges->data, edges->len, FALSE,
              &self->callees, &self->callees_offset);
   return self;
+}
+
+PyrFunctionTable *
+pyr_function_table_new (PyrCallTree         *tree,
+                        PyrFunctionTableKey  key)
+{
+  g_return_val_if_fail (PYR_IS_CALL_TREE (tree), NULL);
+  g_return_val_if_fail (pyr_call_tree_get_kind (tree) == PYR_CALL_TREE_MERGED, NULL);
+
+  return build_table (tree, key, NULL);
+}
+
+PyrFunctionTable *
+pyr_function_table_update (PyrFunctionTable *previous,
+                           PyrCallTree      *tree)
+{
+  g_return_val_if_fail (PYR_IS_FUNCTION_TABLE (previous), NULL);
+  g_return_val_if_fail (PYR_IS_CALL_TREE (tree), NULL);
+  g_return_val_if_fail (pyr_call_tree_get_kind (tree) == PYR_CALL_TREE_MERGED, NULL);
+  g_return_val_if_fail (pyr_call_tree_get_profile (tree) == previous->profile, NULL);
+
+  return build_table (tree, previous->key, previous);
+}
+
+gboolean
+pyr_function_table_extends (PyrFunctionTable *self,
+                            PyrFunctionTable *older)
+{
+  g_return_val_if_fail (PYR_IS_FUNCTION_TABLE (self), FALSE);
+  g_return_val_if_fail (PYR_IS_FUNCTION_TABLE (older), FALSE);
+
+  return self->lineage == older->lineage && self->rows->len >= older->rows->len;
 }
 
 /* ---- async ---- */

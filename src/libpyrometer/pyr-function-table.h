@@ -36,6 +36,14 @@ typedef struct
 
 PyrFunctionTable *pyr_function_table_new          (PyrCallTree          *tree,   /* MERGED */
                                                    PyrFunctionTableKey   key);
+/* The table of a newer tree of the same profile and filter (a live recording that grew):
+ * every row of previous keeps its number (new functions come after), so a row id stays
+ * valid from one update to the next; frames previous had seen need no look-up. */
+PyrFunctionTable *pyr_function_table_update       (PyrFunctionTable     *previous,
+                                                   PyrCallTree          *tree);   /* MERGED */
+/* TRUE when self came from older by updates: older's row ids mean the same in self. */
+gboolean          pyr_function_table_extends      (PyrFunctionTable     *self,
+                                                   PyrFunctionTable     *older);
 /* Builds the merged tree and the table on a worker thread. */
 void              pyr_function_table_new_async    (PyrProfile           *profile,
                                                    const PyrFilter      *filter,

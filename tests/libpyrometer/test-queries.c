@@ -442,6 +442,65 @@ test_line_table (void)
   g_assert_cmpfloat (pyr_function_table_get_self (table, r1), ==, 0);
 }
 
+/* A live table updated from the previous one: the same function keeps its row, new ones come
+ * after, and the figures are those of a table built afresh. */
+static void
+test_function_table_update (void)
+{
+  g_autoptr(PyrProfile) p = folded ("main;a;b 3\n"
+                                    "main;c 2\n"
+                                    "main;a;d 4\n"
+                                    "main;e;a 1\n");
+  g_autoptr(PyrCallTree) first = pyr_call_tree_new_limited (p, NULL, PYR_CALL_TREE_MERGED, 2, NULL, NULL);
+  g_autoptr(PyrCallTree) all = pyr_call_tree_update (first, NULL, NULL);
+  g_autoptr(PyrFunctionTable) t1 = pyr_function_table_new (first, PYR_FUNCTION_TABLE_BY_FUNCTION);
+  g_autoptr(PyrFunctionTable) t2 = pyr_function_table_update (t1, all);
+  g_autoptr(PyrFunctionTable) fresh = pyr_function_table_new (all, PYR_FUNCTION_TABLE_BY_FUNCTION);
+
+  g_assert_cmpuint (pyr_function_table_get_n_rows (t1), ==, 4);
+  g_assert_cmpuint (pyr_function_table_get_n_rows (t2), ==, 6);
+  g_assert_cmpuint (pyr_function_table_get_n_rows (fresh), ==, 6);
+  g_assert_true (pyr_function_table_extends (t2, t1));
+  g_assert_false (pyr_function_table_extends (t1, t2));
+  g_assert_false (pyr_function_table_extends (fresh, t1));
+  for (guint32 r = 0; r < pyr_function_table_get_n_rows (t2); r++)
+    {
+      guint32 frame = pyr_function_table_get_frame (t2, r);
+      guint32 f = pyr_function_table_lookup_frame (fresh, frame);
+      guint n2, nf;
+
+      if (r < pyr_function_table_get_n_rows (t1))
+        g_assert_cmpuint (pyr_function_table_get_name (t2, r), ==, pyr_function_table_get_name (t1, r));
+      g_assert_cmpuint (pyr_function_table_lookup_frame (t2, frame), ==, r);
+      g_assert_cmpuint (f, !=, PYR_ID_NONE);
+      g_assert_cmpfloat (pyr_function_table_get_self (t2, r), ==, pyr_function_table_get_self (fresh, f));
+      g_assert_cmpfloat (pyr_function_table_get_total (t2, r), ==, pyr_function_table_get_total (fresh, f));
+      pyr_function_table_get_callers (t2, r, &n2);
+      pyr_function_table_get_callers (fresh, f, &nf);
+      g_assert_cmpuint (n2, ==, nf);
+    }
+  g_assert_cmpfloat (pyr_function_table_get_total (t2, pyr_function_table_lookup_frame (t2, frame_named (p, "a"))), ==, 8);
+}
+
+/* an empty profile (a recording before its first sample) has no frames at all */
+static void
+test_function_table_empty (void)
+{
+  g_autoptr(PyrProfile) p = pyr_profile_new ();
+  g_autoptr(PyrCallTree) tree = pyr_call_tree_new (p, NULL, PYR_CALL_TREE_MERGED, NULL, NULL);
+  g_autoptr(PyrFunctionTable) table = pyr_function_table_new (tree, PYR_FUNCTION_TABLE_BY_FUNCTION);
+  g_autoptr(PyrFunctionTable) lines = pyr_function_table_new (tree, PYR_FUNCTION_TABLE_BY_LINE);
+  g_autofree guint32 *sorted = NULL;
+  guint n = 1;
+
+  g_assert_cmpuint (pyr_function_table_get_n_rows (table), ==, 0);
+  g_assert_cmpuint (pyr_function_table_get_n_rows (lines), ==, 0);
+  g_assert_cmpfloat (pyr_function_table_get_total_weight (table), ==, 0);
+  g_assert_cmpuint (pyr_function_table_lookup_frame (table, 0), ==, PYR_ID_NONE);
+  sorted = pyr_function_table_get_sorted (table, PYR_FUNCTION_TABLE_SORT_SELF, &n);
+  g_assert_cmpuint (n, ==, 0);
+}
+
 static void
 test_timeline_bins (void)
 {
@@ -720,6 +779,8 @@ main (int   argc,
   g_test_add_func ("/call-tree/update-equals-fresh", test_update_equals_fresh);
   g_test_add_func ("/function-table/recursion-counts-once", test_function_table_recursion_once);
   g_test_add_func ("/function-table/lines", test_line_table);
+  g_test_add_func ("/function-table/empty-profile", test_function_table_empty);
+  g_test_add_func ("/function-table/update-keeps-rows", test_function_table_update);
   g_test_add_func ("/timeline/bins", test_timeline_bins);
   g_test_add_func ("/diff/normalised-and-sorted", test_diff);
   g_test_add_func ("/queries/async-while-appending", test_async_while_appending);
