@@ -606,6 +606,43 @@ unwind (struct pyr_native *n,
   return depth > 0 ? (int) depth : -1;
 }
 
+/* 3.11 has no shim frames, but each eval-loop call keeps a _PyCFrame on its C stack, linked
+ * from tstate->cframe through `previous` (right after current_frame) down to the thread
+ * state's own root_cframe.  When there is one per group of frames, their addresses serve as
+ * the groups' shims, so the eval frames are found without their names (PGO builds split
+ * _PyEval_EvalFrameDefault into unnamed parts).  Otherwise the names decide. */
+static void
+cframes_as_shims (struct pyr_native              *n,
+                  const struct pyr_thread_sample *t,
+                  uint32_t                        n_groups)
+{
+  struct pyr_python *py = n->py;
+  const struct pyr_layout *l = &py->layout;
+  uint64_t cframe = 0, link[2];
+  uint32_t k = 0;
+
+  if (pyr_remote_read_u64 (&py->mem, t->tstate + l->ts_frame, &cframe) < 0)
+    return;
+  while (cframe != 0)
+    {
+      if (pyr_remote_read (&py->mem, cframe + l->cframe_current_frame, link, sizeof link) < 0)
+        break;
+      if (link[1] == 0)
+        {
+          /* the root cframe, in the thread state: every group had its own */
+          if (k == n_groups)
+            return;
+          break;
+        }
+      if (k == n_groups || (k > 0 && cframe <= n->shims[k - 1]))
+        break;
+      n->shims[k++] = cframe;
+      cframe = link[1];
+    }
+  for (uint32_t i = 0; i < n_groups; i++)
+    n->shims[i] = 0;
+}
+
 /* The sizes of the groups of Python frames each eval-loop call runs, innermost first (3.11+:
  * from an entry frame, or up to a C-stack shim frame).  Returns the number of groups, or -1
  * when the chain cannot be read. */
@@ -695,7 +732,11 @@ python_groups (struct pyr_native              *n,
       n->shims[n_groups] = 0;
       n->groups[n_groups++] = cur;
     }
-  return total == t->depth ? (int) n_groups : -1;
+  if (total != t->depth)
+    return -1;
+  if (l->fr_is_entry != PYR_NO_OFFSET && l->cframe_current_frame != PYR_NO_OFFSET)
+    cframes_as_shims (n, t, n_groups);
+  return (int) n_groups;
 }
 
 /* Which native frames run which groups of Python frames (n->frames[].groups).  3.12 and

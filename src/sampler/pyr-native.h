@@ -10,9 +10,10 @@
  *
  * Merge rule (py-spy's): native frames are read leaf to root; each frame of the eval loop
  * (_PyEval_EvalFrameDefault) is replaced by the Python frames it runs (one each up to 3.10;
- * 3.11: the frames from one entry frame inwards; 3.12+: the frames above one shim frame,
- * which the eval loop keeps in its own C stack frame, so the shim's address finds the eval
- * frame even where release builds leave its parts unnamed).  Other
+ * 3.11: the frames from one entry frame inwards; 3.12+: the frames above one shim frame).
+ * From 3.11 the eval frame is found by address, not name: the eval loop keeps the shim frame
+ * (3.12+) or its _PyCFrame (3.11) in its own C stack frame, so it is found even where PGO
+ * builds leave parts of _PyEval_EvalFrameDefault unnamed.  Other
  * frames inside the interpreter's own binary or libpython are dropped, except those whose
  * name starts with a module's prefix (time, sys, gc, os, unicode, thread, stringio, sre,
  * PyGilState, PyThread, lock) and `main`; thread-start frames (clone, start_thread,

@@ -172,7 +172,7 @@ def check_clock(name, path):
     roots = [f[0] for f in spin]
     root = max(set(roots), key=roots.count) if roots else None
     good = [f for f in clock if f[0] == root and sleep_ok_after(f, ("P", "spin"))]
-    check(len(clock) >= 5, "%s clock: %d samples in clock_gettime" % (name, len(clock)))
+    check(len(clock) >= 3, "%s clock: %d samples in clock_gettime" % (name, len(clock)))
     ok = check(len(clock) > 0 and len(good) >= 0.9 * len(clock),
                "%s clock: root %s, spin -> clock_gettime -> vDSO in %d of %d"
                % (name, root, len(good), len(clock)))
@@ -265,7 +265,7 @@ def test_interpreter(name, argv, thorough):
     # through the vDSO
     p = start(argv, "clock")
     try:
-        r, out = record(["-p", str(p.pid), "-d", "1"])
+        r, out = record(["-p", str(p.pid), "-d", "1.5"])
         check(r.returncode == 0, "%s: clock --native exits 0 (%d)" % (name, r.returncode))
         check_clock(name, out)
         os.unlink(out)
@@ -274,8 +274,9 @@ def test_interpreter(name, argv, thorough):
         p.wait()
 
     # launched
-    # (debug builds take a second to start: the recording includes that)
-    r, out = record(["-d", "4", "--"] + argv + [TARGET, "sleep", "--seconds", "5"])
+    # (no duration: the command's exit ends it, 1.5 s after its loop began however long a
+    # debug build on a busy machine took to start)
+    r, out = record(["--"] + argv + [TARGET, "sleep", "--seconds", "1.5"])
     check(r.returncode == 0, "%s: launched --native exits with the command's 0 (%d %s)"
           % (name, r.returncode, r.stderr.strip()))
     check_sleep(name, out, "launched")
