@@ -21,6 +21,9 @@ struct _PyrFunctionRow
 
 G_DEFINE_FINAL_TYPE (PyrFunctionRow, pyr_function_row, G_TYPE_OBJECT)
 
+/* "changed": a live update gave the row new figures (its function stays) */
+static guint row_changed_signal;
+
 static void
 pyr_function_row_finalize (GObject *object)
 {
@@ -34,6 +37,8 @@ static void
 pyr_function_row_class_init (PyrFunctionRowClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = pyr_function_row_finalize;
+  row_changed_signal = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -178,14 +183,38 @@ setup_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
+update_cell (GtkListItem *item)
+{
+  PyrFunctionRow *row = gtk_list_item_get_item (item);
+  Field field = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (item), "pyr-field"));
+  g_autofree char *text = row_text (row, field);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
+}
+
+static void
 bind_cell (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
            gpointer                  user_data)
 {
   PyrFunctionRow *row = gtk_list_item_get_item (item);
-  g_autofree char *text = row_text (row, GPOINTER_TO_UINT (user_data));
 
-  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
+  g_object_set_data (G_OBJECT (item), "pyr-field", user_data);
+  update_cell (item);
+  /* a live update changes the figures of the same row object: only the cells on screen redraw */
+  if (user_data != GUINT_TO_POINTER (FIELD_NAME) && user_data != GUINT_TO_POINTER (FIELD_FILE))
+    g_signal_connect_object (row, "changed", G_CALLBACK (update_cell), item, G_CONNECT_SWAPPED);
+}
+
+static void
+unbind_cell (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  PyrFunctionRow *row = gtk_list_item_get_item (item);
+
+  if (row != NULL)
+    g_signal_handlers_disconnect_by_func (row, update_cell, item);
 }
 
 static int
@@ -225,6 +254,7 @@ add_column (GtkColumnView *view,
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), GUINT_TO_POINTER (field));
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), GUINT_TO_POINTER (field));
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), GUINT_TO_POINTER (field));
   column = gtk_column_view_column_new (title, factory);
   sorter = GTK_SORTER (gtk_custom_sorter_new (compare_rows, GUINT_TO_POINTER (field), NULL));
   gtk_column_view_column_set_sorter (column, sorter);
@@ -257,6 +287,8 @@ struct _PyrFunctionsView
   GtkColumnViewColumn *samples_column;
 
   PyrFunctionTable   *table;
+  PyrFunctionTable   *pending;        /* a live update that came while unmapped */
+  GArray             *in_store;       /* guint8 per table row: has a row object in store */
   char               *filter_text;
   GRegex             *filter_regex;
 };
@@ -362,12 +394,17 @@ pyr_functions_view_set_table (PyrFunctionsView *self,
 
   g_return_if_fail (PYR_IS_FUNCTIONS_VIEW (self));
 
+  g_clear_object (&self->pending);
   if (self->table == table)
     return;
   g_set_object (&self->table, table);
 
   if (table != NULL)
     sorted = pyr_function_table_get_sorted (table, PYR_FUNCTION_TABLE_SORT_SELF, &n);
+  g_array_set_size (self->in_store, 0);
+  g_array_set_size (self->in_store, table != NULL ? pyr_function_table_get_n_rows (table) : 0);
+  for (guint i = 0; i < n; i++)
+    g_array_index (self->in_store, guint8, sorted[i]) = 1;
   /* thousands of functions: sort and filter in slices between frames, not in one go
    * (a 300 MB profile's table took 90 ms of one frame otherwise) */
   gtk_sort_list_model_set_incremental (self->sort_model, n > 1000);
@@ -384,6 +421,76 @@ pyr_functions_view_set_table (PyrFunctionsView *self,
   on_selection_changed (self);
 }
 
+/* A table that extends the one shown: the row objects stay, take the new figures (cells on
+ * screen are told), functions seen for the first time are appended, and the sort model
+ * re-sorts; nothing else is rebuilt. */
+static void
+update_in_place (PyrFunctionsView *self,
+                 PyrFunctionTable *table)
+{
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PyrFunctionTable) old = g_steal_pointer (&self->table);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint n_rows = pyr_function_table_get_n_rows (table);
+  gboolean changed = FALSE;
+
+  self->table = g_object_ref (table);
+  for (guint i = 0; i < n; i++)
+    {
+      PyrFunctionRow *row = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      gboolean same = pyr_function_table_get_self (old, row->function) == pyr_function_table_get_self (table, row->function) &&
+                      pyr_function_table_get_total (old, row->function) == pyr_function_table_get_total (table, row->function);
+
+      g_set_object (&row->table, table);
+      /* the percentages change with the whole even when the row's own figures do not */
+      g_signal_emit (row, row_changed_signal, 0);
+      changed |= !same;
+      g_object_unref (row);
+    }
+  g_array_set_size (self->in_store, n_rows);
+  for (guint32 f = 0; f < n_rows; f++)
+    if (!g_array_index (self->in_store, guint8, f) && pyr_function_table_get_total (table, f) != 0)
+      {
+        g_array_index (self->in_store, guint8, f) = 1;
+        g_ptr_array_add (added, pyr_function_row_new (table, f, 0));
+      }
+  if (added->len > 0)
+    g_list_store_splice (self->store, n, 0, added->pdata, added->len);
+  if (changed)
+    gtk_sorter_changed (gtk_column_view_get_sorter (self->table_view), GTK_SORTER_CHANGE_DIFFERENT);
+  /* the selected function's callers and callees, with the new weights */
+  {
+    guint32 function = pyr_functions_view_get_selected_function (self);
+    const PyrFunctionEdge *callers = NULL, *callees = NULL;
+    guint n_callers = 0, n_callees = 0;
+
+    if (function != PYR_ID_NONE)
+      {
+        callers = pyr_function_table_get_callers (table, function, &n_callers);
+        callees = pyr_function_table_get_callees (table, function, &n_callees);
+      }
+    fill_links (self, self->callers, callers, n_callers);
+    fill_links (self, self->callees, callees, n_callees);
+  }
+}
+
+/* A live update deferred while unmapped, applied now (shown again, or asked about). */
+static void
+catch_up (PyrFunctionsView *self)
+{
+  g_autoptr(PyrFunctionTable) pending = g_steal_pointer (&self->pending);
+
+  if (pending != NULL)
+    update_in_place (self, pending);
+}
+
+static void
+pyr_functions_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (pyr_functions_view_parent_class)->map (widget);
+  catch_up (PYR_FUNCTIONS_VIEW (widget));
+}
+
 void
 pyr_functions_view_replace_table (PyrFunctionsView *self,
                                   PyrFunctionTable *table)
@@ -394,8 +501,22 @@ pyr_functions_view_replace_table (PyrFunctionsView *self,
 
   g_return_if_fail (PYR_IS_FUNCTIONS_VIEW (self));
 
-  if (self->table == table)
+  if (self->table == table || (self->pending != NULL && self->pending == table))
     return;
+  if (table != NULL && self->table != NULL && pyr_function_table_extends (table, self->table))
+    {
+      /* a live update: row ids keep their meaning, so the selection stays as it is; a view
+       * nobody sees waits until it is shown */
+      if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+        g_set_object (&self->pending, table);
+      else
+        {
+          g_clear_object (&self->pending);
+          update_in_place (self, table);
+        }
+      return;
+    }
+  catch_up (self);
   /* rows are numbered anew in every table: a function is found again by one of its frames */
   function = pyr_functions_view_get_selected_function (self);
   if (function != PYR_ID_NONE && self->table != NULL)
@@ -432,7 +553,7 @@ PyrFunctionTable *
 pyr_functions_view_get_table (PyrFunctionsView *self)
 {
   g_return_val_if_fail (PYR_IS_FUNCTIONS_VIEW (self), NULL);
-  return self->table;
+  return self->pending != NULL ? self->pending : self->table;
 }
 
 void
@@ -475,6 +596,7 @@ pyr_functions_view_select_function (PyrFunctionsView *self,
 
   g_return_if_fail (PYR_IS_FUNCTIONS_VIEW (self));
 
+  catch_up (self);
   if (function == pyr_functions_view_get_selected_function (self))
     return;
 
@@ -502,6 +624,7 @@ pyr_functions_view_get_row_function (PyrFunctionsView *self,
 
   g_return_val_if_fail (PYR_IS_FUNCTIONS_VIEW (self), PYR_ID_NONE);
 
+  catch_up (self);
   row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
   return row ? row->function : PYR_ID_NONE;
 }
@@ -510,7 +633,15 @@ guint
 pyr_functions_view_get_n_rows (PyrFunctionsView *self)
 {
   g_return_val_if_fail (PYR_IS_FUNCTIONS_VIEW (self), 0);
+  catch_up (self);
   return g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+}
+
+GListModel *
+pyr_functions_view_get_model (PyrFunctionsView *self)
+{
+  g_return_val_if_fail (PYR_IS_FUNCTIONS_VIEW (self), NULL);
+  return G_LIST_MODEL (self->selection);
 }
 
 gboolean
@@ -524,12 +655,14 @@ pyr_functions_view_get_pending (PyrFunctionsView *self)
 guint
 pyr_functions_view_get_n_callers (PyrFunctionsView *self)
 {
+  catch_up (self);
   return g_list_model_get_n_items (G_LIST_MODEL (self->callers));
 }
 
 guint
 pyr_functions_view_get_n_callees (PyrFunctionsView *self)
 {
+  catch_up (self);
   return g_list_model_get_n_items (G_LIST_MODEL (self->callees));
 }
 
@@ -571,6 +704,7 @@ pyr_functions_view_dispose (GObject *object)
   g_clear_object (&self->callers);
   g_clear_object (&self->callees);
   g_clear_object (&self->table);
+  g_clear_object (&self->pending);
 
   G_OBJECT_CLASS (pyr_functions_view_parent_class)->dispose (object);
 }
@@ -582,6 +716,7 @@ pyr_functions_view_finalize (GObject *object)
 
   g_free (self->filter_text);
   g_clear_pointer (&self->filter_regex, g_regex_unref);
+  g_clear_pointer (&self->in_store, g_array_unref);
   G_OBJECT_CLASS (pyr_functions_view_parent_class)->finalize (object);
 }
 
@@ -612,6 +747,7 @@ pyr_functions_view_class_init (PyrFunctionsViewClass *klass)
   object_class->dispose = pyr_functions_view_dispose;
   object_class->finalize = pyr_functions_view_finalize;
   object_class->get_property = pyr_functions_view_get_property;
+  widget_class->map = pyr_functions_view_map;
 
   properties[PROP_SELECTED_FUNCTION] =
     g_param_spec_uint ("selected-function", NULL, NULL, 0, G_MAXUINT32, PYR_ID_NONE,
@@ -629,6 +765,7 @@ pyr_functions_view_init (PyrFunctionsView *self)
   GtkColumnViewColumn *self_column;
 
   self->store = g_list_store_new (PYR_TYPE_FUNCTION_ROW);
+  self->in_store = g_array_new (FALSE, TRUE, sizeof (guint8));
   self->callers = g_list_store_new (PYR_TYPE_FUNCTION_ROW);
   self->callees = g_list_store_new (PYR_TYPE_FUNCTION_ROW);
   self->filter = gtk_custom_filter_new (filter_row, self, NULL);

@@ -15,7 +15,8 @@ void              pyr_functions_view_set_table             (PyrFunctionsView  *s
                                                             PyrFunctionTable  *table);
 PyrFunctionTable *pyr_functions_view_get_table             (PyrFunctionsView  *self);
 /* A new table of the same profile (e.g. with more samples): the selected function and
- * the scroll position stay. */
+ * the scroll position stay. A table updated from the one shown (pyr_function_table_update)
+ * changes the rows in place, and only once the view is mapped: hidden, it costs nothing. */
 void              pyr_functions_view_replace_table         (PyrFunctionsView  *self,
                                                             PyrFunctionTable  *table);
 /* Shows only functions whose name or file contains text (or matches it as a regex). */
@@ -30,6 +31,8 @@ void              pyr_functions_view_select_function       (PyrFunctionsView  *s
 guint32           pyr_functions_view_get_row_function      (PyrFunctionsView  *self,
                                                             guint              row);
 guint             pyr_functions_view_get_n_rows            (PyrFunctionsView  *self);
+/* The rows as shown (sorted, filtered), without catching up with a deferred update. */
+GListModel       *pyr_functions_view_get_model             (PyrFunctionsView  *self);
 /* TRUE while a big table is still being sorted or filtered (in slices between frames) */
 gboolean          pyr_functions_view_get_pending           (PyrFunctionsView  *self);
 guint             pyr_functions_view_get_n_callers         (PyrFunctionsView  *self);

@@ -475,6 +475,7 @@ typedef struct
   PyrFunctionTableKey key;
   PyrCallTree     *previous_merged;  /* to resume from (live), or NULL */
   PyrCallTree     *previous_shown;
+  PyrFunctionTable *previous_table; /* its rows keep their numbers (live), or NULL */
   gboolean         keep_state;       /* a live update: zoom, selection and scroll stay */
   guint            n_samples;
 } ViewsJob;
@@ -494,6 +495,7 @@ views_job_free (ViewsJob *job)
   g_clear_pointer (&job->filter, pyr_filter_free);
   g_clear_object (&job->previous_merged);
   g_clear_object (&job->previous_shown);
+  g_clear_object (&job->previous_table);
   g_free (job);
 }
 
@@ -550,7 +552,10 @@ build_views_thread (GTask        *task,
         }
       views->tree = pyr_flame_tree_new_for_call_tree (shown);
     }
-  views->table = pyr_function_table_new (merged, job->key);
+  if (job->previous_table != NULL)
+    views->table = pyr_function_table_update (job->previous_table, merged);
+  else
+    views->table = pyr_function_table_new (merged, job->key);
   views->hottest = hottest_nodes (views->table, views->merged);
   g_task_return_pointer (task, views, (GDestroyNotify) views_free);
 }
@@ -654,6 +659,8 @@ start_views_build (PyrProfilePage *self,
       job->previous_merged = g_object_ref (pyr_flame_tree_get_call_tree (self->merged_tree));
       if (shown != NULL && shown != self->merged_tree)
         job->previous_shown = g_object_ref (pyr_flame_tree_get_call_tree (shown));
+      if (self->table != NULL && pyr_function_table_get_key (self->table) == job->key)
+        job->previous_table = g_object_ref (self->table);
     }
   /* what the build will cover at least: it snapshots the count when it starts, a little later */
   job->n_samples = pyr_profile_get_n_samples (self->profile);

@@ -1395,6 +1395,108 @@ test_live_mode_keeps_view_state (void)
   iterate_main_loop ();
 }
 
+static void
+count_items_changed (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     guint      *counter)
+{
+  (*counter)++;
+}
+
+/* The row object showing a function (the model keeps it alive), or NULL. */
+static gpointer
+row_of (PyrFunctionsView *view,
+        guint32           function)
+{
+  GListModel *model = pyr_functions_view_get_model (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (pyr_functions_view_get_row_function (view, i) == function)
+      {
+        g_autoptr(GObject) row = g_list_model_get_item (model, i);
+
+        return row;
+      }
+  return NULL;
+}
+
+/* Live updates leave a hidden Functions table alone; shown, it catches up; while shown, the
+ * same function keeps its row object and new functions are added to the rows. */
+static void
+test_live_functions_table_in_place (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  LiveFeed feed = { profile, 0, 0, 0 };
+  PyrProfilePage *page;
+  PyrFunctionsView *functions;
+  PyrFunctionTable *table;
+  GListModel *model;
+  GtkWidget *window;
+  guint changes = 0;
+  guint32 inner;
+  gpointer inner_row;
+  LiveWait wait;
+
+  feed.thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
+  live_append (&feed, "main;work;inner", 10);
+  page = pyr_profile_page_new_for_profile (profile, "Live");
+  functions = pyr_profile_page_get_functions_view (page);
+  model = pyr_functions_view_get_model (functions);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+  pyr_profile_page_set_live (page, TRUE);
+  wait = (LiveWait) { page, 10 };
+  wait_for (live_shows, &wait);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (functions)));  /* the flame graph is shown */
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+
+  /* hidden: live updates do not touch the rows */
+  g_signal_connect (model, "items-changed", G_CALLBACK (count_items_changed), &changes);
+  live_append (&feed, "main;other", 5);
+  wait = (LiveWait) { page, 15 };
+  wait_for (live_shows, &wait);
+  live_append (&feed, "main;work;inner", 5);
+  wait = (LiveWait) { page, 20 };
+  wait_for (live_shows, &wait);
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+
+  /* shown: it catches up, the new function appended */
+  pyr_profile_page_show_view (page, "functions");
+  iterate_main_loop ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (functions)));
+  g_assert_cmpuint (changes, >, 0);
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 4);
+  table = pyr_functions_view_get_table (functions);
+  inner = pyr_functions_view_get_row_function (functions, 0);
+  g_assert_cmpstr (pyr_profile_get_string (profile, pyr_function_table_get_name (table, inner)), ==, "inner");
+  g_assert_cmpfloat (pyr_function_table_get_self (table, inner), ==, 15);
+  pyr_functions_view_select_function (functions, inner);
+  inner_row = row_of (functions, inner);
+  g_assert_nonnull (inner_row);
+
+  /* visible: updated in place, the same row object with the new figures, still selected */
+  live_append (&feed, "main;work;inner", 5);
+  live_append (&feed, "main;third", 1);
+  wait = (LiveWait) { page, 26 };
+  wait_for (live_shows, &wait);
+  iterate_main_loop ();
+  table = pyr_functions_view_get_table (functions);
+  g_assert_true (row_of (functions, inner) == inner_row);
+  g_assert_cmpfloat (pyr_function_table_get_self (table, inner), ==, 20);
+  g_assert_cmpuint (pyr_functions_view_get_selected_function (functions), ==, inner);
+  g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 5);
+  g_assert_cmpuint (pyr_functions_view_get_n_callers (functions), ==, 1);
+
+  g_signal_handlers_disconnect_by_func (model, count_items_changed, &changes);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 /* A page on a small profile built here, shown in a window and laid out. */
 static PyrProfilePage *
 page_for_stacks (const char *const *stacks,
@@ -1767,6 +1869,7 @@ main (int    argc,
   g_test_add_func ("/page/time-order", test_time_order);
   g_test_add_func ("/page/frame-menu-focus-hide-copy", test_frame_menu_focus_hide_copy);
   g_test_add_func ("/page/live-mode-keeps-view-state", test_live_mode_keeps_view_state);
+  g_test_add_func ("/page/live-functions-table-in-place", test_live_functions_table_in_place);
   g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
   g_test_add_func ("/page/colours-legend-recursion-orientation", test_colours_legend_recursion_orientation);
   g_test_add_func ("/page/search-off-main-thread", test_search_off_main_thread);
