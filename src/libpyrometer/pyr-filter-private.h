@@ -14,6 +14,7 @@ struct _PyrFilter
   guint32   focus;
   guint     include_idle : 1;
   guint     merge_recursion : 1;
+  guint     merge_lines : 1;
 };
 
 G_END_DECLS

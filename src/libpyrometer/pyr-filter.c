@@ -37,6 +37,7 @@ pyr_filter_copy (const PyrFilter *self)
   copy->include_idle = self->include_idle;
   copy->focus = self->focus;
   copy->merge_recursion = self->merge_recursion;
+  copy->merge_lines = self->merge_lines;
   return copy;
 }
 
@@ -66,6 +67,7 @@ pyr_filter_equal (const PyrFilter *a,
   return a->begin == b->begin && a->end == b->end &&
          a->include_idle == b->include_idle && a->focus == b->focus &&
          a->merge_recursion == b->merge_recursion &&
+         a->merge_lines == b->merge_lines &&
          arrays_equal (a->threads, b->threads) && arrays_equal (a->hidden, b->hidden);
 }
 
@@ -211,4 +213,19 @@ pyr_filter_get_merge_recursion (const PyrFilter *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   return self->merge_recursion;
+}
+
+void
+pyr_filter_set_merge_lines (PyrFilter *self,
+                            gboolean   merge_lines)
+{
+  g_return_if_fail (self != NULL);
+  self->merge_lines = !!merge_lines;
+}
+
+gboolean
+pyr_filter_get_merge_lines (const PyrFilter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->merge_lines;
 }

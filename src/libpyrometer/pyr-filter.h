@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  * - hidden functions: removed from stacks, their time goes to their caller;
  * - merged recursion: a function already on the stack is not repeated deeper
  *   (a;b;a;c becomes a;b;c).
+ * - merged lines: frames of one function (same name and file) that differ only
+ *   by their line are one frame, so a call path has one node per function, not
+ *   one per line it was on (off by default: a node per frame). The merged node's
+ *   frame is one of them (the first seen).
  * Focus and hidden frames match every frame of the same function (same name
  * and file, any line).
  */
@@ -60,6 +64,9 @@ const guint32 *pyr_filter_get_hidden_frames (const PyrFilter *self,
 void        pyr_filter_set_merge_recursion (PyrFilter       *self,
                                             gboolean         merge_recursion);
 gboolean    pyr_filter_get_merge_recursion (const PyrFilter *self);
+void        pyr_filter_set_merge_lines     (PyrFilter       *self,
+                                            gboolean         merge_lines);
+gboolean    pyr_filter_get_merge_lines     (const PyrFilter *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PyrFilter, pyr_filter_free)
 

@@ -34,6 +34,7 @@ struct _PyrFunctionTable
 
   GArray              *rows;          /* Row */
   GArray              *row_of_frame;  /* guint32 per profile frame */
+  GHashTable          *rows_by_key;   /* row_key () -> row + 1 */
 
   PyrFunctionEdge     *callers;
   guint32             *callers_offset;
@@ -52,6 +53,7 @@ pyr_function_table_finalize (GObject *object)
   g_clear_object (&self->profile);
   g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->row_of_frame, g_array_unref);
+  g_clear_pointer (&self->rows_by_key, g_hash_table_unref);
   g_clear_pointer (&self->callers, g_free);
   g_clear_pointer (&self->callers_offset, g_free);
   g_clear_pointer (&self->callees, g_free);
@@ -174,7 +176,7 @@ build_table (PyrCallTree         *tree,
              PyrFunctionTable    *previous)
 {
   PyrFunctionTable *self;
-  g_autoptr(GHashTable) rows_by_key = NULL;
+  GHashTable *rows_by_key;
   g_autoptr(GHashTable) edges_by_key = NULL;
   g_autoptr(GArray) edges = NULL;
   g_autofree guint32 *occ = NULL;
@@ -202,7 +204,7 @@ build_table (PyrCallTree         *tree,
 
   for (guint i = 1; i < n_nodes; i++)
     max_frame = MAX (max_frame, frames[i] + 1);
-  rows_by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
+  rows_by_key = self->rows_by_key = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   if (previous != NULL)
     {
       guint old = previous->row_of_frame->len;
@@ -502,10 +504,27 @@ guint32
 pyr_function_table_lookup_frame (PyrFunctionTable *self,
                                  guint32           frame)
 {
+  guint32 row = PYR_ID_NONE;
+
   g_return_val_if_fail (PYR_IS_FUNCTION_TABLE (self), PYR_ID_NONE);
-  if (frame >= self->row_of_frame->len)
-    return PYR_ID_NONE;
-  return g_array_index (self->row_of_frame, guint32, frame);
+  if (frame < self->row_of_frame->len)
+    row = g_array_index (self->row_of_frame, guint32, frame);
+  /* a frame no node of the tree has (another line of a function whose lines a filter merged
+   * into one frame) still belongs to its function's row */
+  if (row == PYR_ID_NONE && frame < pyr_profile_get_n_frames (self->profile))
+    {
+      Row r = { 0 };
+      guint64 k;
+      gpointer value;
+
+      r.name = pyr_profile_get_frame_name (self->profile, frame);
+      r.file = pyr_profile_get_frame_file (self->profile, frame);
+      r.line = pyr_profile_get_frame_line (self->profile, frame);
+      k = row_key (self->key, &r);
+      if ((value = g_hash_table_lookup (self->rows_by_key, &k)))
+        row = GPOINTER_TO_UINT (value) - 1;
+    }
+  return row;
 }
 
 const PyrFunctionEdge *

@@ -54,6 +54,7 @@ typedef struct
   GArray      *func_of_frame;  /* guint32 per profile frame */
   GHashTable  *funcs;          /* (name << 32 | file) -> func id + 1 */
   GArray      *func_flags;     /* guint8 per func: 1 hidden, 2 focus */
+  GArray      *func_frame;     /* guint32 per func: its first frame seen (merged lines) */
   GArray      *path_funcs;     /* scratch */
   gboolean     use_time;
 } PyrStackMap;

@@ -82,6 +82,7 @@ pyr_stack_map_func (PyrStackMap *map,
           func = g_hash_table_size (map->funcs);
           g_hash_table_insert (map->funcs, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (func + 1));
           g_array_append_val (map->func_flags, zero);
+          g_array_append_val (map->func_frame, frame);
         }
       g_array_index (map->func_of_frame, guint32, frame) = func;
     }
@@ -131,6 +132,7 @@ pyr_stack_map_init (PyrStackMap     *map,
   map->func_of_frame = g_array_new (FALSE, FALSE, sizeof (guint32));
   map->funcs = g_hash_table_new_full (pyr_id_pair_hash, g_int64_equal, g_free, NULL);
   map->func_flags = g_array_new (FALSE, FALSE, sizeof (guint8));
+  map->func_frame = g_array_new (FALSE, FALSE, sizeof (guint32));
   map->path_funcs = g_array_new (FALSE, FALSE, sizeof (guint32));
   map->use_time = pyr_profile_has_time (profile);
 }
@@ -152,6 +154,7 @@ pyr_stack_map_copy (PyrStackMap       *dest,
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (dest->funcs, g_memdup2 (key, sizeof (guint64)), value);
   dest->func_flags = g_array_copy (src->func_flags);
+  dest->func_frame = g_array_copy (src->func_frame);
   dest->path_funcs = g_array_new (FALSE, FALSE, sizeof (guint32));
   dest->use_time = src->use_time;
 }
@@ -166,6 +169,7 @@ pyr_stack_map_clear (PyrStackMap *map)
   g_clear_pointer (&map->func_of_frame, g_array_unref);
   g_clear_pointer (&map->funcs, g_hash_table_unref);
   g_clear_pointer (&map->func_flags, g_array_unref);
+  g_clear_pointer (&map->func_frame, g_array_unref);
   g_clear_pointer (&map->path_funcs, g_array_unref);
 }
 
@@ -189,7 +193,7 @@ pyr_stack_map_update (PyrStackMap *map,
 {
   const PyrFilter *f = map->filter;
   gboolean focus = f->focus != PYR_ID_NONE;
-  gboolean simple = !focus && f->hidden->len == 0 && !f->merge_recursion;
+  gboolean simple = !focus && f->hidden->len == 0 && !f->merge_recursion && !f->merge_lines;
   guint first = map->map->len;
   const PyrColumn *nodes;
 
@@ -237,6 +241,9 @@ pyr_stack_map_update (PyrStackMap *map,
 
       func = pyr_stack_map_func (map, frame);
       flags = g_array_index (map->func_flags, guint8, func);
+      /* one node per function on a path, whatever line each frame was on */
+      if (f->merge_lines)
+        frame = g_array_index (map->func_frame, guint32, func);
 
       if (dparent == PYR_ID_NONE)
         {

@@ -442,6 +442,47 @@ test_line_table (void)
   g_assert_cmpfloat (pyr_function_table_get_self (table, r1), ==, 0);
 }
 
+/* Stacks that differ only by the line of one frame: one node per function when lines are
+ * merged, one per line otherwise; the function table is the same either way. */
+static void
+test_filter_merge_lines (void)
+{
+  g_autoptr(PyrProfile) p = folded ("main (m.py:1);run (m.py:10);a (m.py:20) 3\n"
+                                    "main (m.py:1);run (m.py:11);a (m.py:20) 2\n"
+                                    "main (m.py:1);run (m.py:12) 1\n"
+                                    "main (m.py:1);other (o.py:3) 1\n");
+  g_autoptr(PyrFilter) filter = pyr_filter_new ();
+  g_autoptr(PyrFilter) copy = NULL;
+  g_autofree char *split = tree_text (p, NULL, PYR_CALL_TREE_MERGED);
+  g_autofree char *merged = NULL;
+  g_autofree char *bottom_up = NULL;
+  g_autoptr(PyrCallTree) tree = NULL;
+  g_autoptr(PyrFunctionTable) table = NULL;
+  guint32 run;
+
+  g_assert_cmpstr (split, ==, "main(7)[run(3)[a(3)] run(2)[a(2)] run(1) other(1)]");
+  pyr_filter_set_merge_lines (filter, TRUE);
+  g_assert_true (pyr_filter_get_merge_lines (filter));
+  copy = pyr_filter_copy (filter);
+  g_assert_true (pyr_filter_equal (filter, copy));
+  pyr_filter_set_merge_lines (copy, FALSE);
+  g_assert_false (pyr_filter_equal (filter, copy));
+  merged = tree_text (p, filter, PYR_CALL_TREE_MERGED);
+  g_assert_cmpstr (merged, ==, "main(7)[run(6)[a(5)] other(1)]");
+  bottom_up = tree_text (p, filter, PYR_CALL_TREE_BOTTOM_UP);
+  g_assert_cmpstr (bottom_up, ==, "a(5)[run(5)[main(5)]] run(1)[main(1)] other(1)[main(1)]");
+
+  /* the table of the merged tree counts run once, and finds it by any of its frames */
+  tree = pyr_call_tree_new (p, filter, PYR_CALL_TREE_MERGED, NULL, NULL);
+  table = pyr_function_table_new (tree, PYR_FUNCTION_TABLE_BY_FUNCTION);
+  g_assert_cmpuint (pyr_function_table_get_n_rows (table), ==, 4);
+  run = pyr_function_table_lookup_frame (table, frame_named (p, "run"));
+  g_assert_cmpfloat (pyr_function_table_get_total (table, run), ==, 6);
+  for (guint32 f = 0; f < pyr_profile_get_n_frames (p); f++)
+    if (g_str_equal (pyr_profile_get_string (p, pyr_profile_get_frame_name (p, f)), "run"))
+      g_assert_cmpuint (pyr_function_table_lookup_frame (table, f), ==, run);
+}
+
 /* A live table updated from the previous one: the same function keeps its row, new ones come
  * after, and the figures are those of a table built afresh. */
 static void
@@ -773,6 +814,7 @@ main (int   argc,
   g_test_add_func ("/call-tree/bottom-up-lazy-matches-stacks", test_bottom_up_lazy_matches_stacks);
   g_test_add_func ("/call-tree/filter-hidden-and-focus", test_filter_hidden_and_focus);
   g_test_add_func ("/call-tree/filter-merge-recursion", test_filter_merge_recursion);
+  g_test_add_func ("/call-tree/filter-merge-lines", test_filter_merge_lines);
   g_test_add_func ("/call-tree/filter-time-thread-idle", test_filter_time_thread_idle);
   g_test_add_func ("/call-tree/incremental-update", test_incremental_update);
   g_test_add_func ("/call-tree/async-and-cancel", test_async_and_cancel);
