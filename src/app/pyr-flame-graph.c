@@ -18,6 +18,7 @@ struct _PyrFlameGraph
   GtkWidget            parent_instance;
 
   PyrFlameTree        *tree;
+  PyrCallTree         *lines_tree;     /* a node per line, for the tooltip of merged boxes */
   PyrFlameLayout      *layout;
   PyrFlameOrientation  orientation;
   guint32              zoom_node;
@@ -1472,10 +1473,147 @@ pyr_flame_graph_format_weight (PyrProfile *profile,
   return g_strdup_printf ("%g %s", weight, units);
 }
 
+void
+pyr_flame_graph_set_lines_tree (PyrFlameGraph *self,
+                                PyrCallTree   *lines_tree)
+{
+  g_return_if_fail (PYR_IS_FLAME_GRAPH (self));
+  g_return_if_fail (lines_tree == NULL || PYR_IS_CALL_TREE (lines_tree));
+
+  g_set_object (&self->lines_tree, lines_tree);
+}
+
+static gboolean
+same_function (PyrProfile *profile,
+               guint32     a,
+               guint32     b)
+{
+  return a == b ||
+         (pyr_profile_get_frame_name (profile, a) == pyr_profile_get_frame_name (profile, b) &&
+          pyr_profile_get_frame_file (profile, a) == pyr_profile_get_frame_file (profile, b));
+}
+
+static int
+compare_shares_desc (gconstpointer a,
+                     gconstpointer b)
+{
+  const PyrFlameLineShare *x = a, *y = b;
+
+  if (x->weight != y->weight)
+    return x->weight > y->weight ? -1 : 1;
+  return x->line - y->line;
+}
+
+GArray *
+pyr_flame_graph_get_line_shares (PyrFlameGraph *self,
+                                 guint32        node)
+{
+  PyrProfile *profile;
+  g_autoptr(GArray) path = NULL;
+  g_autoptr(GArray) nodes = NULL;
+  g_autoptr(GHashTable) by_line = NULL;
+  GArray *shares;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (PYR_IS_FLAME_GRAPH (self), NULL);
+
+  if (self->lines_tree == NULL || self->tree == NULL || node == 0 || node >= pyr_flame_tree_get_n_nodes (self->tree) ||
+      pyr_call_tree_get_kind (pyr_flame_tree_get_call_tree (self->tree)) != PYR_CALL_TREE_MERGED)
+    return NULL;
+  profile = pyr_flame_tree_get_profile (self->tree);
+
+  /* the box's path of functions, root first */
+  path = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint32 n = node; n != 0 && n != PYR_ID_NONE; n = pyr_flame_tree_get_parent (self->tree, n))
+    {
+      guint32 frame = pyr_flame_tree_get_frame (self->tree, n);
+
+      g_array_prepend_val (path, frame);
+    }
+
+  /* every node of the per-line tree on that path of functions, level by level */
+  nodes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  {
+    guint32 root = PYR_CALL_TREE_ROOT;
+
+    g_array_append_val (nodes, root);
+  }
+  for (guint depth = 0; depth < path->len && nodes->len > 0; depth++)
+    {
+      guint32 want = g_array_index (path, guint32, depth);
+      g_autoptr(GArray) next = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+      for (guint i = 0; i < nodes->len; i++)
+        for (guint32 c = pyr_call_tree_get_first_child (self->lines_tree, g_array_index (nodes, guint32, i));
+             c != PYR_ID_NONE; c = pyr_call_tree_get_next_sibling (self->lines_tree, c))
+          if (same_function (profile, pyr_call_tree_get_frame (self->lines_tree, c), want))
+            g_array_append_val (next, c);
+      g_array_unref (nodes);
+      nodes = g_steal_pointer (&next);
+    }
+
+  by_line = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      guint32 n = g_array_index (nodes, guint32, i);
+      gint32 line = pyr_profile_get_frame_line (profile, pyr_call_tree_get_frame (self->lines_tree, n));
+      double *weight = g_hash_table_lookup (by_line, GINT_TO_POINTER (line));
+
+      if (weight == NULL)
+        g_hash_table_insert (by_line, GINT_TO_POINTER (line), (weight = g_new0 (double, 1)));
+      *weight += pyr_call_tree_get_node_total (self->lines_tree, n);
+    }
+  shares = g_array_new (FALSE, FALSE, sizeof (PyrFlameLineShare));
+  g_hash_table_iter_init (&iter, by_line);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PyrFlameLineShare share = { GPOINTER_TO_INT (key), *(double *) value };
+
+      if (share.weight > 0)
+        g_array_append_val (shares, share);
+    }
+  g_array_sort (shares, compare_shares_desc);
+  return shares;
+}
+
+/* "\nHottest lines:\n  line 12 — 60.0%" …, the top five, for a box several lines were merged into */
+static char *
+dup_line_shares_markup (PyrFlameGraph *self,
+                        guint32        node)
+{
+  g_autoptr(GArray) shares = pyr_flame_graph_get_line_shares (self, node);
+  GString *text;
+  double sum = 0;
+
+  if (shares == NULL || shares->len < 2)
+    return NULL;
+  for (guint i = 0; i < shares->len; i++)
+    sum += g_array_index (shares, PyrFlameLineShare, i).weight;
+  text = g_string_new ("\n");
+  g_string_append (text, _("Hottest lines:"));
+  for (guint i = 0; i < MIN (shares->len, 5); i++)
+    {
+      const PyrFlameLineShare *s = &g_array_index (shares, PyrFlameLineShare, i);
+      g_autofree char *line = s->line > 0 ? g_strdup_printf ("%d", s->line) : g_strdup ("?");
+
+      /* Translators: a line of a function and the share of the function's time spent on it */
+      g_string_append_printf (text, _("\n  line %s: %.1f%%"), line, 100 * s->weight / sum);
+    }
+  if (shares->len > 5)
+    {
+      g_autofree char *more = g_strdup_printf ("%u", shares->len - 5);
+
+      g_string_append_printf (text, _("\n  and %s more"), more);
+    }
+  return g_string_free (text, FALSE);
+}
+
 char *
 pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
                                  guint32        node)
 {
+  g_autofree char *lines = NULL;
   PyrFlameTree *tree;
   PyrProfile *profile;
   g_autofree char *name = NULL;
@@ -1498,6 +1636,10 @@ pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
       const char *file = pyr_profile_get_string (profile, pyr_profile_get_frame_file (profile, frame));
       gint32 line = pyr_profile_get_frame_line (profile, frame);
 
+      /* a box of several lines says which below, not the line of one of them */
+      lines = dup_line_shares_markup (self, node);
+      if (lines != NULL)
+        line = 0;
       if (file != NULL && *file != '\0')
         {
           g_autofree char *loc = line > 0 ? g_strdup_printf ("%s:%d", file, line) : g_strdup (file);
@@ -1513,14 +1655,15 @@ pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
   total_text = pyr_flame_graph_format_weight (profile, total);
   self_text = pyr_flame_graph_format_weight (profile, self_w);
 
-  return g_strdup_printf ("<b>%s</b>%s%s\n%s %s (%.2f%% %s, %.2f%% %s)\n%s %s (%.2f%% %s)",
+  return g_strdup_printf ("<b>%s</b>%s%s\n%s %s (%.2f%% %s, %.2f%% %s)\n%s %s (%.2f%% %s)%s",
                           name,
                           location ? "\n" : "", location ? location : "",
                           _("Total:"), total_text,
                           all > 0 ? 100 * total / all : 0, _("of all"),
                           zoomed > 0 ? 100 * total / zoomed : 0, _("of the zoomed frame"),
                           _("Self:"), self_text,
-                          all > 0 ? 100 * self_w / all : 0, _("of all"));
+                          all > 0 ? 100 * self_w / all : 0, _("of all"),
+                          lines ? lines : "");
 }
 
 static gboolean
@@ -2054,6 +2197,7 @@ pyr_flame_graph_finalize (GObject *object)
   PyrFlameGraph *self = PYR_FLAME_GRAPH (object);
 
   g_clear_pointer (&self->tree, pyr_flame_tree_unref);
+  g_clear_object (&self->lines_tree);
   g_clear_pointer (&self->layout, pyr_flame_layout_free);
   g_clear_pointer (&self->search_match, g_free);
   g_clear_pointer (&self->search_tree, pyr_flame_tree_unref);

@@ -119,6 +119,19 @@ gboolean             pyr_flame_graph_get_node_area       (PyrFlameGraph        *
 /* A weight in the profile's units: "12 samples", "3.4 ms"; free with g_free(). */
 char                *pyr_flame_graph_format_weight       (PyrProfile           *profile,
                                                           double                weight);
+/* The same samples with a node per frame (lines not merged), for a tree whose filter merged
+ * each function's lines into one box: its tooltip then lists the hottest lines. NULL: none. */
+void                 pyr_flame_graph_set_lines_tree      (PyrFlameGraph        *self,
+                                                          PyrCallTree          *lines_tree);
+typedef struct
+{
+  gint32 line;
+  double weight;
+} PyrFlameLineShare;
+/* The lines a merged box's time was spent on, heaviest first (PyrFlameLineShare); NULL
+ * without a lines tree. Free with g_array_unref(). */
+GArray              *pyr_flame_graph_get_line_shares     (PyrFlameGraph        *self,
+                                                          guint32               node);
 /* Pango markup for a node's tooltip. */
 char                *pyr_flame_graph_dup_node_markup     (PyrFlameGraph        *self,
                                                           guint32               node);

@@ -95,6 +95,7 @@ struct _PyrProfilePage
   double               progress;
   char                *error_message;
   gboolean             syncing_selection;
+  gboolean             split_lines;
 
   /* live mode: the profile grows (a recording); the views follow a few times a second */
   gboolean             live;
@@ -117,6 +118,7 @@ enum {
   PROP_LIVE,
   PROP_COLOR_BY,
   PROP_MERGE_RECURSION,
+  PROP_SPLIT_LINES,
   N_PROPS
 };
 
@@ -476,6 +478,7 @@ typedef struct
   PyrCallTree     *previous_merged;  /* to resume from (live), or NULL */
   PyrCallTree     *previous_shown;
   PyrFunctionTable *previous_table; /* its rows keep their numbers (live), or NULL */
+  PyrFilter       *lines_filter;     /* merged lines: the same without, for the table; else NULL */
   gboolean         keep_state;       /* a live update: zoom, selection and scroll stay */
   guint            n_samples;
 } ViewsJob;
@@ -496,6 +499,7 @@ views_job_free (ViewsJob *job)
   g_clear_object (&job->previous_merged);
   g_clear_object (&job->previous_shown);
   g_clear_object (&job->previous_table);
+  g_clear_pointer (&job->lines_filter, pyr_filter_free);
   g_free (job);
 }
 
@@ -552,7 +556,28 @@ build_views_thread (GTask        *task,
         }
       views->tree = pyr_flame_tree_new_for_call_tree (shown);
     }
-  if (job->previous_table != NULL)
+  /* with lines merged, the table (per line, or each function's lines for the tooltip)
+   * counts a tree of its own that keeps them apart */
+  if (job->lines_filter != NULL)
+    {
+      g_autoptr(PyrCallTree) lines = NULL;
+
+      if (job->previous_table != NULL)
+        lines = pyr_call_tree_update (pyr_function_table_get_tree (job->previous_table), cancellable, &error);
+      else
+        lines = pyr_call_tree_new (job->profile, job->lines_filter, PYR_CALL_TREE_MERGED, cancellable, &error);
+      if (lines == NULL)
+        {
+          views_free (views);
+          g_task_return_error (task, error);
+          return;
+        }
+      if (job->previous_table != NULL)
+        views->table = pyr_function_table_update (job->previous_table, lines);
+      else
+        views->table = pyr_function_table_new (lines, job->key);
+    }
+  else if (job->previous_table != NULL)
     views->table = pyr_function_table_update (job->previous_table, merged);
   else
     views->table = pyr_function_table_new (merged, job->key);
@@ -593,6 +618,8 @@ views_built (GObject      *object,
   g_clear_pointer (&self->hottest, g_free);
   g_clear_pointer (&self->merged_tree, pyr_flame_tree_unref);
   self->table = g_object_ref (views->table);
+  pyr_flame_graph_set_lines_tree (self->flame_graph,
+                                  job->lines_filter != NULL ? pyr_function_table_get_tree (views->table) : NULL);
   self->hottest = g_steal_pointer (&views->hottest);
   self->merged_tree = pyr_flame_tree_ref (views->merged);
   self->built_n_samples = pyr_call_tree_get_n_samples_seen (pyr_flame_tree_get_call_tree (views->merged));
@@ -647,6 +674,14 @@ start_views_build (PyrProfilePage *self,
   job = g_new0 (ViewsJob, 1);
   job->profile = g_object_ref (self->profile);
   job->filter = self->filter ? pyr_filter_copy (self->filter) : NULL;
+  if (!self->split_lines)
+    {
+      job->lines_filter = job->filter;
+      job->filter = job->lines_filter ? pyr_filter_copy (job->lines_filter) : pyr_filter_new ();
+      pyr_filter_set_merge_lines (job->filter, TRUE);
+      if (job->lines_filter == NULL)
+        job->lines_filter = pyr_filter_new ();
+    }
   job->kind = gtk_toggle_button_get_active (self->order_toggle) ? PYR_CALL_TREE_TIME_ORDER
                                                                  : PYR_CALL_TREE_MERGED;
   job->key = gtk_toggle_button_get_active (self->lines_toggle) ? PYR_FUNCTION_TABLE_BY_LINE
@@ -1186,6 +1221,37 @@ pyr_profile_page_get_color_by (PyrProfilePage *self)
   return color_by_name (pyr_flame_graph_get_color_mode (self->flame_graph));
 }
 
+/* ---- split by line: in the view menu, remembered ---- */
+
+gboolean
+pyr_profile_page_get_split_lines (PyrProfilePage *self)
+{
+  g_return_val_if_fail (PYR_IS_PROFILE_PAGE (self), FALSE);
+  return self->split_lines;
+}
+
+void
+pyr_profile_page_set_split_lines (PyrProfilePage *self,
+                                  gboolean        split)
+{
+  g_return_if_fail (PYR_IS_PROFILE_PAGE (self));
+
+  split = !!split;
+  if (self->split_lines == split)
+    return;
+  self->split_lines = split;
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "flame-split-lines") != split)
+    g_settings_set_boolean (self->settings, "flame-split-lines", split);
+  rebuild_views (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPLIT_LINES]);
+}
+
+static void
+on_split_setting_changed (PyrProfilePage *self)
+{
+  pyr_profile_page_set_split_lines (self, g_settings_get_boolean (self->settings, "flame-split-lines"));
+}
+
 /* ---- collapse recursion: page-wide, in the view menu and the frame menu ---- */
 
 gboolean
@@ -1248,6 +1314,13 @@ setup_settings (PyrProfilePage *self)
                            G_CALLBACK (on_orientation_setting_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::flame-color-mode",
                            G_CALLBACK (on_color_setting_changed), self, G_CONNECT_SWAPPED);
+  /* (a schema installed before the key came has no such key) */
+  if (g_settings_schema_has_key (schema, "flame-split-lines"))
+    {
+      on_split_setting_changed (self);
+      g_signal_connect_object (self->settings, "changed::flame-split-lines",
+                               G_CALLBACK (on_split_setting_changed), self, G_CONNECT_SWAPPED);
+    }
 }
 
 /* ---- GObject ---- */
@@ -1332,6 +1405,9 @@ pyr_profile_page_get_property (GObject    *object,
     case PROP_MERGE_RECURSION:
       g_value_set_boolean (value, pyr_profile_page_get_merge_recursion (self));
       break;
+    case PROP_SPLIT_LINES:
+      g_value_set_boolean (value, self->split_lines);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1363,6 +1439,9 @@ pyr_profile_page_set_property (GObject      *object,
       break;
     case PROP_MERGE_RECURSION:
       pyr_profile_page_set_merge_recursion (self, g_value_get_boolean (value));
+      break;
+    case PROP_SPLIT_LINES:
+      pyr_profile_page_set_split_lines (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1401,6 +1480,9 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_MERGE_RECURSION] =
     g_param_spec_boolean ("merge-recursion", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SPLIT_LINES] =
+    g_param_spec_boolean ("split-lines", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LIVE] =
     g_param_spec_boolean ("live", NULL, NULL, FALSE,
@@ -1451,6 +1533,7 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_install_action (widget_class, "page.toggle-details", NULL, action_toggle_details);
   gtk_widget_class_install_property_action (widget_class, "page.color-by", "color-by");
   gtk_widget_class_install_property_action (widget_class, "page.merge-recursion", "merge-recursion");
+  gtk_widget_class_install_property_action (widget_class, "page.split-lines", "split-lines");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "page.toggle-details", NULL);
 }
 

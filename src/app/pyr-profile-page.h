@@ -68,6 +68,11 @@ const char          *pyr_profile_page_get_color_by       (PyrProfilePage  *self)
 void                 pyr_profile_page_set_merge_recursion (PyrProfilePage *self,
                                                            gboolean        merge);
 gboolean             pyr_profile_page_get_merge_recursion (PyrProfilePage *self);
+/* Off (the default): the flame graph has one box per function on a call path, whatever
+ * line each sample was on (the tooltip lists the hottest lines); on: a box per line. */
+void                 pyr_profile_page_set_split_lines     (PyrProfilePage *self,
+                                                           gboolean        split);
+gboolean             pyr_profile_page_get_split_lines     (PyrProfilePage *self);
 /* The functions table per line (file:line) instead of per function (lines merged). */
 void                 pyr_profile_page_set_by_line        (PyrProfilePage  *self,
                                                           gboolean         by_line);

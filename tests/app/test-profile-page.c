@@ -1497,6 +1497,107 @@ test_live_functions_table_in_place (void)
   iterate_main_loop ();
 }
 
+static guint
+count_children_named (PyrFlameTree *tree,
+                      guint32       node,
+                      const char   *name)
+{
+  guint n, count = 0;
+  const guint32 *children = pyr_flame_tree_get_children (tree, node, &n);
+
+  for (guint i = 0; i < n; i++)
+    count += g_strcmp0 (pyr_flame_tree_get_name (tree, children[i]), name) == 0;
+  return count;
+}
+
+/* Stacks that differ only by the line run was on: one run box under main by default (its
+ * tooltip lists the lines with their shares), one per line with Split by Line. */
+static void
+test_merged_by_function (void)
+{
+  g_autoptr(PyrProfile) profile = pyr_profile_new ();
+  guint32 thread = pyr_profile_add_thread (profile, 1, 1, "MainThread");
+  guint32 file = pyr_profile_intern_string (profile, "demo.py", -1);
+  guint32 main_frame = pyr_profile_intern_frame (profile, pyr_profile_intern_string (profile, "main", -1), file, 1, PYR_FRAME_PYTHON);
+  guint32 leaf = pyr_profile_intern_frame (profile, pyr_profile_intern_string (profile, "leaf", -1), file, 40, PYR_FRAME_PYTHON);
+  guint32 main_node = pyr_profile_intern_stack (profile, PYR_STACK_ROOT, main_frame);
+  const gint32 lines[] = { 10, 11, 12 };
+  const guint counts[] = { 6, 3, 1 };
+  g_autoptr(GArray) shares = NULL;
+  g_autofree char *markup = NULL;
+  PyrProfilePage *page;
+  PyrFlameGraph *graph;
+  PyrFlameTree *tree;
+  GtkWidget *window;
+  guint32 run;
+  gint64 time = 0;
+  LiveWait wait;
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      guint32 frame = pyr_profile_intern_frame (profile, pyr_profile_intern_string (profile, "run", -1), file,
+                                                lines[i], PYR_FRAME_PYTHON);
+      guint32 node = pyr_profile_intern_stack (profile, main_node, frame);
+
+      /* the first line calls leaf: the stacks below run merge too */
+      if (i == 0)
+        node = pyr_profile_intern_stack (profile, node, leaf);
+      for (guint k = 0; k < counts[i]; k++)
+        pyr_profile_append_sample (profile, (time += 10000000), thread, node, 1, 0);
+    }
+
+  page = pyr_profile_page_new_for_profile (profile, NULL);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+  wait = (LiveWait) { page, 10 };
+  wait_for (live_shows, &wait);
+  graph = pyr_profile_page_get_flame_graph (page);
+
+  /* merged by default */
+  g_assert_false (pyr_profile_page_get_split_lines (page));
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpuint (count_children_named (tree, child_named (tree, 0, "main"), "run"), ==, 1);
+  run = child_named (tree, child_named (tree, 0, "main"), "run");
+  g_assert_cmpfloat (pyr_flame_tree_get_total (tree, run), ==, 10);
+  g_assert_cmpuint (child_named (tree, run, "leaf"), !=, PYR_ID_NONE);
+  shares = pyr_flame_graph_get_line_shares (graph, run);
+  g_assert_nonnull (shares);
+  g_assert_cmpuint (shares->len, ==, 3);
+  g_assert_cmpint (g_array_index (shares, PyrFlameLineShare, 0).line, ==, 10);
+  g_assert_cmpfloat (g_array_index (shares, PyrFlameLineShare, 0).weight, ==, 6);
+  g_assert_cmpint (g_array_index (shares, PyrFlameLineShare, 2).line, ==, 12);
+  markup = pyr_flame_graph_dup_node_markup (graph, run);
+  g_test_message ("%s", markup);
+  g_assert_nonnull (strstr (markup, "10: 60.0%"));
+  g_assert_nonnull (strstr (markup, "11: 30.0%"));
+  g_assert_null (strstr (markup, "demo.py:10"));  /* not the line of one of them */
+  /* the table, the selection and the details still find run's row from the merged box */
+  pyr_flame_graph_set_selected_node (graph, run);
+  g_assert_cmpstr (pyr_profile_get_string (profile,
+                                           pyr_function_table_get_name (pyr_functions_view_get_table (pyr_profile_page_get_functions_view (page)),
+                                                                        pyr_functions_view_get_selected_function (pyr_profile_page_get_functions_view (page)))),
+                   ==, "run");
+
+  /* Split by Line, through the view menu's action */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.split-lines", NULL));
+  g_assert_true (pyr_profile_page_get_split_lines (page));
+  wait_for (live_shows, &wait);
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpuint (count_children_named (tree, child_named (tree, 0, "main"), "run"), ==, 3);
+  g_clear_pointer (&shares, g_array_unref);
+  g_assert_null (pyr_flame_graph_get_line_shares (graph, child_named (tree, child_named (tree, 0, "main"), "run")));
+
+  pyr_profile_page_set_split_lines (page, FALSE);
+  wait_for (live_shows, &wait);
+  tree = pyr_flame_graph_get_tree (graph);
+  g_assert_cmpuint (count_children_named (tree, child_named (tree, 0, "main"), "run"), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
 /* A page on a small profile built here, shown in a window and laid out. */
 static PyrProfilePage *
 page_for_stacks (const char *const *stacks,
@@ -1870,6 +1971,7 @@ main (int    argc,
   g_test_add_func ("/page/frame-menu-focus-hide-copy", test_frame_menu_focus_hide_copy);
   g_test_add_func ("/page/live-mode-keeps-view-state", test_live_mode_keeps_view_state);
   g_test_add_func ("/page/live-functions-table-in-place", test_live_functions_table_in_place);
+  g_test_add_func ("/page/merged-by-function", test_merged_by_function);
   g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
   g_test_add_func ("/page/colours-legend-recursion-orientation", test_colours_legend_recursion_orientation);
   g_test_add_func ("/page/search-off-main-thread", test_search_off_main_thread);
