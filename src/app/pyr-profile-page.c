@@ -96,6 +96,7 @@ struct _PyrProfilePage
   char                *error_message;
   gboolean             syncing_selection;
   gboolean             split_lines;
+  char                *legend_shown;  /* what the legend's widgets say, to skip a rebuild */
 
   /* live mode: the profile grows (a recording); the views follow a few times a second */
   gboolean             live;
@@ -1126,12 +1127,32 @@ update_legend (PyrProfilePage *self)
     return;
   entries = pyr_flame_graph_dup_legend (self->flame_graph, LEGEND_ENTRIES);
   heat = pyr_flame_graph_get_color_mode (self->flame_graph) == PYR_FLAME_COLOR_HEAT;
+  if (pyr_flame_graph_get_tree (self->flame_graph) != NULL)
+    all = pyr_flame_tree_get_total (pyr_flame_graph_get_tree (self->flame_graph), 0);
+
+  /* live updates ask four times a second; the rounded shares seldom change */
+  {
+    GString *shown = g_string_new (heat ? "heat" : "shares");
+
+    for (guint i = 0; i < entries->len; i++)
+      {
+        PyrFlameLegendEntry *entry = g_ptr_array_index (entries, i);
+
+        g_string_append_printf (shown, "\n%g %g %g|%s|%s|%.0f", entry->colour.r, entry->colour.g, entry->colour.b,
+                                entry->label ? entry->label : "", entry->tooltip ? entry->tooltip : "",
+                                all > 0 ? 100 * entry->weight / all : 0);
+      }
+    if (g_strcmp0 (shown->str, self->legend_shown) == 0)
+      {
+        g_string_free (shown, TRUE);
+        return;
+      }
+    g_free (self->legend_shown);
+    self->legend_shown = g_string_free (shown, FALSE);
+  }
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->legend_box))))
     gtk_box_remove (self->legend_box, child);
-
-  if (pyr_flame_graph_get_tree (self->flame_graph) != NULL)
-    all = pyr_flame_tree_get_total (pyr_flame_graph_get_tree (self->flame_graph), 0);
   for (guint i = 0; i < entries->len; i++)
     {
       PyrFlameLegendEntry *entry = g_ptr_array_index (entries, i);
@@ -1367,6 +1388,7 @@ pyr_profile_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->title);
   g_free (self->error_message);
+  g_free (self->legend_shown);
 
   G_OBJECT_CLASS (pyr_profile_page_parent_class)->finalize (object);
 }
