@@ -55,7 +55,8 @@ static gboolean
 arrays_equal (GArray *a,
               GArray *b)
 {
-  return a->len == b->len && memcmp (a->data, b->data, sizeof (guint32) * a->len) == 0;
+  /* (empty arrays may have no data: memcmp must not see NULL) */
+  return a->len == b->len && (a->len == 0 || memcmp (a->data, b->data, sizeof (guint32) * a->len) == 0);
 }
 
 gboolean
