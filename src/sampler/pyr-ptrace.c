@@ -20,6 +20,28 @@ struct linux_dirent64
   char           d_name[];
 };
 
+static bool
+is_child_of_self (pid_t pid)
+{
+  char path[64], buf[512];
+  const char *close_paren;
+  int fd, ppid = 0;
+  ssize_t n;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+    return false;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  /* "pid (comm) state ppid ...": comm may hold anything, so parse after the last ')' */
+  if ((close_paren = strrchr (buf, ')')) == NULL || sscanf (close_paren + 1, " %*c %d", &ppid) != 1)
+    return false;
+  return ppid == (int) getpid ();
+}
+
 int
 pyr_ptrace_init (struct pyr_ptrace *pt,
                  pid_t              pid,
@@ -29,6 +51,7 @@ pyr_ptrace_init (struct pyr_ptrace *pt,
 
   memset (pt, 0, sizeof *pt);
   pt->pid = pid;
+  pt->pid_is_child = is_child_of_self (pid);
   snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
   pt->task_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pt->task_dir_fd < 0)
@@ -70,7 +93,26 @@ stop_one (struct pyr_ptrace *pt,
     return 0;
   for (;;)
     {
-      pid_t w = waitpid (tid, &status, __WALL);
+      siginfo_t info;
+      pid_t w;
+
+      /* Peek before reaping: when the launched command exits now, its exit status must stay
+       * for main.c's waitpid (the sampler is both its parent and its tracer). */
+      memset (&info, 0, sizeof info);
+      if (waitid (P_PID, (id_t) tid, &info, WEXITED | WSTOPPED | __WALL | WNOWAIT) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return 0;
+        }
+      if (info.si_code == CLD_EXITED || info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED)
+        {
+          pt->n_stopped--;
+          if (tid != pt->pid || !pt->pid_is_child)
+            waitpid (tid, &status, __WALL);   /* only the tracer's notice: ours to collect */
+          return 0;
+        }
+      w = waitpid (tid, &status, __WALL);
       if (w < 0)
         {
           if (errno == EINTR)

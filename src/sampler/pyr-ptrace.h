@@ -16,6 +16,7 @@
 struct pyr_ptrace
 {
   pid_t    pid;
+  bool     pid_is_child;  /* the sampler launched it: its exit status is main.c's to collect */
   int      task_dir_fd;
   pid_t    stopped[PYR_PTRACE_MAX_THREADS];
   uint32_t n_stopped;

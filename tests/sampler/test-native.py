@@ -280,13 +280,8 @@ def test_interpreter(name, argv, thorough):
     end = check_sleep(name, out, "launched")
     check(end is not None and end.split()[1] == "2",
           "%s: launched recording ends with the command's exit (%s)" % (name, end))
-    if r.returncode == 1 and not r.stderr.strip():
-        # --blocking's thread stop (pyr-ptrace.c) can reap the command's exit status when
-        # it exits during a stop, and the sampler then exits 1: not --native's to fix
-        print("KNOWN   %s: launched exit status lost to the thread stop (1)" % name)
-    else:
-        check(r.returncode == 0, "%s: launched --native exits with the command's 0 (%d %s)"
-              % (name, r.returncode, r.stderr.strip()))
+    check(r.returncode == 0, "%s: launched --native exits with the command's 0 (%d %s)"
+          % (name, r.returncode, r.stderr.strip()))
     os.unlink(out)
 
 
