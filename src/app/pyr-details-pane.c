@@ -170,7 +170,8 @@ update (PyrDetailsPane *self)
   frame = pyr_flame_tree_get_frame (tree, self->node);
   file_sid = pyr_profile_get_frame_file (profile, frame);
   file = pyr_profile_get_string (profile, file_sid);
-  line = pyr_profile_get_frame_line (profile, frame);
+  /* a box of a function whose lines were merged is on none of them in particular */
+  line = pyr_flame_tree_get_lines_merged (tree) ? 0 : pyr_profile_get_frame_line (profile, frame);
   gtk_label_set_text (self->name_label, pyr_flame_tree_get_name (tree, self->node));
   if (file != NULL && *file != '\0')
     {
@@ -200,8 +201,7 @@ update (PyrDetailsPane *self)
     {
       guint32 n = g_array_index (path, guint32, i);
       g_autofree char *figure = g_strdup_printf ("%.1f %%", all > 0 ? 100 * pyr_flame_tree_get_total (tree, n) / all : 0);
-      guint32 f = pyr_flame_tree_get_frame (tree, n);
-      g_autofree char *location = pyr_profile_format_frame (profile, f);
+      g_autofree char *location = pyr_flame_tree_dup_label (tree, n);
 
       add_entry (self, PYR_DETAILS_STACK, n, pyr_flame_tree_get_name (tree, n), figure,
                  location, n == self->node);

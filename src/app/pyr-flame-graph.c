@@ -324,8 +324,7 @@ label_layout (PyrFlameGraph *self,
   key = ((guint64) frame << 16) | 0xFFFF;
   if (!(full = g_hash_table_lookup (self->labels, &key)))
     {
-      g_autofree char *text = node == 0 ? g_strdup (pyr_flame_tree_get_name (tree, node))
-                                        : pyr_profile_format_frame (pyr_flame_tree_get_profile (tree), frame);
+      g_autofree char *text = pyr_flame_tree_dup_label (tree, node);
 
       if (!(full = cached_layout (self, key, text)))
         return NULL;
@@ -1638,7 +1637,7 @@ pyr_flame_graph_dup_node_markup (PyrFlameGraph *self,
 
       /* a box of several lines says which below, not the line of one of them */
       lines = dup_line_shares_markup (self, node);
-      if (lines != NULL)
+      if (lines != NULL || pyr_flame_tree_get_lines_merged (tree))
         line = 0;
       if (file != NULL && *file != '\0')
         {

@@ -268,6 +268,32 @@ pyr_flame_tree_get_name (PyrFlameTree *tree,
                                  pyr_profile_get_frame_name (tree->profile, tree->frame[node]));
 }
 
+gboolean
+pyr_flame_tree_get_lines_merged (PyrFlameTree *tree)
+{
+  const PyrFilter *filter = pyr_call_tree_get_filter (tree->call_tree);
+
+  return filter != NULL && pyr_filter_get_merge_lines (filter);
+}
+
+char *
+pyr_flame_tree_dup_label (PyrFlameTree *tree,
+                          guint32       node)
+{
+  guint32 frame;
+  const char *file;
+
+  g_return_val_if_fail (node < tree->n_nodes, NULL);
+
+  if (node == 0)
+    return g_strdup (pyr_flame_tree_get_name (tree, node));
+  frame = tree->frame[node];
+  file = pyr_profile_get_string (tree->profile, pyr_profile_get_frame_file (tree->profile, frame));
+  if (pyr_flame_tree_get_lines_merged (tree) && file != NULL && *file != '\0')
+    return g_strdup_printf ("%s (%s)", pyr_flame_tree_get_name (tree, node), file);
+  return pyr_profile_format_frame (tree->profile, frame);
+}
+
 static char *
 module_from_file (const char *file)
 {

@@ -61,6 +61,12 @@ guint32        pyr_flame_tree_map_node        (PyrFlameTree  *from,
                                                gboolean      *exact);
 
 /* The text to show for a node: the frame's name, or "all" for the root. */
+/* TRUE when the tree's filter merged each function's lines (a node's frame line is then
+ * only one of its lines, not to be shown as the node's). */
+gboolean       pyr_flame_tree_get_lines_merged (PyrFlameTree *tree);
+/* "name (file:line)", or "name (file)" when lines are merged; free with g_free(). */
+char          *pyr_flame_tree_dup_label       (PyrFlameTree  *tree,
+                                               guint32        node);
 const char    *pyr_flame_tree_get_name        (PyrFlameTree  *tree,
                                                guint32        node);
 /* The package or module a frame belongs to, for colouring; never NULL. */

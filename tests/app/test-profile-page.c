@@ -1580,12 +1580,21 @@ test_merged_by_function (void)
                                                                         pyr_functions_view_get_selected_function (pyr_profile_page_get_functions_view (page)))),
                    ==, "run");
 
+  wait_for (layout_ready, graph);
+  iterate_main_loop ();
+  write_window_png (window, "page-merged-lines.png");
+
   /* Split by Line, through the view menu's action */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.split-lines", NULL));
   g_assert_true (pyr_profile_page_get_split_lines (page));
   wait_for (live_shows, &wait);
   tree = pyr_flame_graph_get_tree (graph);
   g_assert_cmpuint (count_children_named (tree, child_named (tree, 0, "main"), "run"), ==, 3);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  wait_for (layout_ready, graph);
+  iterate_main_loop ();
+  write_window_png (window, "page-split-lines-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   g_clear_pointer (&shares, g_array_unref);
   g_assert_null (pyr_flame_graph_get_line_shares (graph, child_named (tree, child_named (tree, 0, "main"), "run")));
 
