@@ -28,6 +28,7 @@ struct _PyrFlameGraph
   GCancellable        *layout_cancellable;
   guint                layout_generation;
   gboolean             layout_pending;
+  gboolean             layout_deferred; /* a new tree came while hidden: lay out when mapped */
   int                  layout_width;
   double               view_x;         /* the part of the zoomed frame in view (Ctrl+scroll) */
   double               view_width;
@@ -793,6 +794,7 @@ pyr_flame_graph_queue_layout (PyrFlameGraph *self)
     g_cancellable_cancel (self->layout_cancellable);
   g_clear_object (&self->layout_cancellable);
   self->layout_generation++;
+  self->layout_deferred = FALSE;
 
   if (self->tree == NULL)
     {
@@ -955,7 +957,12 @@ pyr_flame_graph_replace_tree (PyrFlameGraph *self,
         pyr_flame_graph_set_search (self, NULL, FALSE, NULL);
     }
 
-  pyr_flame_graph_queue_layout (self);
+  /* live updates of a graph in a hidden view (the Functions table shown) cost no layout until
+   * it is shown again; unrealised ones (tests, exports) still lay out */
+  if (gtk_widget_get_realized (GTK_WIDGET (self)) && !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->layout_deferred = TRUE;
+  else
+    pyr_flame_graph_queue_layout (self);
   pyr_flame_graph_update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TREE]);
   if (self->zoom_node != old_zoom)
@@ -2118,6 +2125,16 @@ pyr_flame_graph_measure (GtkWidget      *widget,
 }
 
 static void
+pyr_flame_graph_map (GtkWidget *widget)
+{
+  PyrFlameGraph *self = PYR_FLAME_GRAPH (widget);
+
+  GTK_WIDGET_CLASS (pyr_flame_graph_parent_class)->map (widget);
+  if (self->layout_deferred)
+    pyr_flame_graph_queue_layout (self);
+}
+
+static void
 pyr_flame_graph_size_allocate (GtkWidget *widget,
                                int        width,
                                int        height,
@@ -2325,6 +2342,7 @@ pyr_flame_graph_class_init (PyrFlameGraphClass *klass)
   widget_class->snapshot = pyr_flame_graph_snapshot;
   widget_class->measure = pyr_flame_graph_measure;
   widget_class->size_allocate = pyr_flame_graph_size_allocate;
+  widget_class->map = pyr_flame_graph_map;
 
   properties[PROP_TREE] =
     g_param_spec_boxed ("tree", NULL, NULL, PYR_TYPE_FLAME_TREE,

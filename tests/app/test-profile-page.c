@@ -1405,6 +1405,15 @@ count_items_changed (GListModel *model,
   (*counter)++;
 }
 
+static gboolean
+layout_of_tree (gpointer data)
+{
+  PyrFlameLayout *layout = pyr_flame_graph_get_layout (data);
+
+  return layout != NULL && layout->tree == pyr_flame_graph_get_tree (data) &&
+         !pyr_flame_graph_get_layout_pending (data);
+}
+
 /* The row object showing a function (the model keeps it alive), or NULL. */
 static gpointer
 row_of (PyrFunctionsView *view,
@@ -1491,6 +1500,17 @@ test_live_functions_table_in_place (void)
   g_assert_cmpuint (pyr_functions_view_get_selected_function (functions), ==, inner);
   g_assert_cmpuint (pyr_functions_view_get_n_rows (functions), ==, 5);
   g_assert_cmpuint (pyr_functions_view_get_n_callers (functions), ==, 1);
+
+  /* the hidden flame graph has the new tree but lays it out only once shown again */
+  {
+    PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+
+    g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (graph)));
+    g_assert_nonnull (pyr_flame_graph_get_layout (graph));
+    g_assert_true (pyr_flame_graph_get_layout (graph)->tree != pyr_flame_graph_get_tree (graph));
+    pyr_profile_page_show_view (page, "flame");
+    wait_for (layout_of_tree, graph);
+  }
 
   g_signal_handlers_disconnect_by_func (model, count_items_changed, &changes);
   gtk_window_destroy (GTK_WINDOW (window));
