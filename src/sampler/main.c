@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 
 #include "pyr-dump.h"
+#include "pyr-launch.h"
 #include "pyr-list.h"
 #include "pyr-listen.h"
 #include "pyr-python.h"
@@ -72,6 +71,13 @@ static const char usage_text[] =
   "                           subprocesses); they always run on afterwards\n"
   "      --startup-timeout S  launch mode: how long to wait for the interpreter to start\n"
   "                           (default 10)\n"
+  "      --stop-grace S       launch mode: when the recording ends before the command\n"
+  "                           (--duration, a stop signal, the reader gone), the command\n"
+  "                           gets SIGINT (SIGHUP when the reader went away), SIGTERM S\n"
+  "                           seconds later, SIGKILL S seconds after that (default 5)\n"
+  "      --command-output FD  launch mode: the command's standard output and error go to\n"
+  "                           the inherited file descriptor FD instead of the sampler's\n"
+  "                           standard error, which then carries only its own messages\n"
   "      --subprocesses       also sample the Python processes the target starts\n"
   "                           (multiprocessing, forking servers), found every 100 ms;\n"
   "                           each sample names its process\n"
@@ -86,9 +92,12 @@ static const char usage_text[] =
   "Attach mode never stops the target unless --blocking is given, and leaves it running\n"
   "and detached whatever ends the recording: the duration, Ctrl-C, SIGTERM, the reader of\n"
   "the output going away, the target exiting, or an error.  In launch mode Ctrl-C and\n"
-  "SIGTERM are passed on to the command; the sampler waits for it and exits with its\n"
-  "status (128 + N when it was killed by signal N).  When run as root through pkexec, the\n"
-  "command runs as the invoking user (PKEXEC_UID).\n"
+  "SIGTERM are passed on to the command (see --stop-grace); the sampler waits for it and\n"
+  "exits with its status (128 + N when it was killed by signal N).  The command may be a\n"
+  "wrapper (a pyenv shim, env, sh -c, a script, poetry run, uv run): the sampler follows\n"
+  "the first Python process among the command and its descendants, and the next one when\n"
+  "that process execs or ends while the command runs on.  When run as root through\n"
+  "pkexec, the command runs as the invoking user (PKEXEC_UID).\n"
   "\n"
   "EXIT STATUS\n"
   "  0    success (launch mode: the command's own exit status)\n"
@@ -135,6 +144,8 @@ exit_code_for (int code)
       return EXIT_TARGET_EXITED;
     case -EPIPE:
       return EXIT_OUTPUT;
+    case -PYR_EEXEC:
+      return EXIT_EXEC_FAILED;
     default:
       return EXIT_ERROR;
     }
@@ -183,107 +194,6 @@ parse_double (const char *s,
   return errno == 0 && end != s && *end == '\0' ? 0 : -1;
 }
 
-/* Launch mode, in the child: become the user who ran pkexec, then exec the command. */
-static void
-exec_child (char **argv,
-            int    report_fd)
-{
-  const char *pkexec_uid = getenv ("PKEXEC_UID");
-  int e;
-
-  signal (SIGPIPE, SIG_DFL);
-  if (getuid () == 0 && pkexec_uid != NULL && *pkexec_uid != '\0')
-    {
-      uid_t uid = (uid_t) strtoul (pkexec_uid, NULL, 10);
-      struct passwd *pw = getpwuid (uid);
-      gid_t gid = pw ? pw->pw_gid : (gid_t) uid;
-
-      if ((pw ? initgroups (pw->pw_name, gid) : setgroups (0, NULL)) < 0
-          || setgid (gid) < 0 || setuid (uid) < 0 || (uid != 0 && setuid (0) == 0))
-        {
-          e = errno ? errno : EPERM;
-          if (write (report_fd, &e, sizeof e) < 0)
-            _exit (EXIT_EXEC_FAILED);
-          _exit (EXIT_EXEC_FAILED);
-        }
-      if (pw != NULL)
-        {
-          setenv ("HOME", pw->pw_dir, 1);
-          setenv ("USER", pw->pw_name, 1);
-          setenv ("LOGNAME", pw->pw_name, 1);
-        }
-    }
-  execvp (argv[0], argv);
-  e = errno;
-  if (write (report_fd, &e, sizeof e) < 0)
-    _exit (EXIT_EXEC_FAILED);
-  _exit (EXIT_EXEC_FAILED);
-}
-
-static int
-status_to_exit (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return EXIT_ERROR;
-}
-
-static int
-wait_child (pid_t child)
-{
-  int status;
-  pid_t r;
-
-  for (;;)
-    {
-      r = waitpid (child, &status, 0);
-      if (r == child)
-        return status_to_exit (status);
-      if (r < 0 && errno == EINTR)
-        {
-          if (stop_signal)
-            {
-              kill (child, stop_signal);
-              stop_signal = 0;
-            }
-          continue;
-        }
-      return EXIT_ERROR;
-    }
-}
-
-/* Attach to a freshly launched child: its interpreter needs a moment to load and start. */
-static int
-attach_launched (struct pyr_python *py,
-                 pid_t              child,
-                 double             timeout_s,
-                 int               *child_status,
-                 struct pyr_err    *err)
-{
-  struct timespec start, now, pause = { 0, 5 * 1000000 };
-  int ret;
-
-  clock_gettime (CLOCK_MONOTONIC, &start);
-  for (;;)
-    {
-      ret = pyr_python_attach (py, child, err);
-      if (ret == 0)
-        return 0;
-      if (waitpid (child, child_status, WNOHANG) == child)
-        return pyr_err_set (err, -PYR_EEXITED, "the command exited before Python started");
-      if (ret != -PYR_ENOTPYTHON && ret != -ESRCH)
-        return ret;
-      clock_gettime (CLOCK_MONOTONIC, &now);
-      if ((double) (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > timeout_s)
-        return pyr_err_prefix (err, ret, "no Python interpreter started within %g s", timeout_s);
-      if (stop_signal)
-        return pyr_err_set (err, -EINTR, "interrupted");
-      nanosleep (&pause, NULL);
-    }
-}
-
 int
 main (int    argc,
       char **argv)
@@ -301,6 +211,8 @@ main (int    argc,
     { "gil", no_argument, NULL, 'g' },
     { "blocking", no_argument, NULL, 'b' },
     { "startup-timeout", required_argument, NULL, 'T' },
+    { "stop-grace", required_argument, NULL, 'G' },
+    { "command-output", required_argument, NULL, 'O' },
     { "subprocesses", no_argument, NULL, 's' },
     { "native", no_argument, NULL, 'n' },
     { "help", no_argument, NULL, 'h' },
@@ -314,6 +226,8 @@ main (int    argc,
   const char *listen_address = NULL;
   bool output_given = false;
   double startup_timeout = 10;
+  double stop_grace = 5;
+  int command_output_fd = -1;
   bool dump = false;
   bool list = false;
   bool native = false;
@@ -362,6 +276,30 @@ main (int    argc,
               fprintf (stderr, "pyrometer-sampler: invalid start-up timeout '%s'\n", optarg);
               return EXIT_USAGE;
             }
+          break;
+        case 'G':
+          if (parse_double (optarg, &stop_grace) < 0 || !(stop_grace >= 0) || stop_grace > 1e6)
+            {
+              fprintf (stderr, "pyrometer-sampler: invalid stop grace '%s'\n", optarg);
+              return EXIT_USAGE;
+            }
+          break;
+        case 'O':
+          {
+            char *end;
+            long fd;
+
+            errno = 0;
+            fd = strtol (optarg, &end, 10);
+            if (errno != 0 || *end != '\0' || end == optarg || fd < 0 || fd > 65535
+                || fcntl ((int) fd, F_GETFD) < 0)
+              {
+                fprintf (stderr, "pyrometer-sampler: --command-output: '%s' is not an open file "
+                                 "descriptor\n", optarg);
+                return EXIT_USAGE;
+              }
+            command_output_fd = (int) fd;
+          }
           break;
         case 'o':
           output = optarg;
@@ -428,6 +366,11 @@ main (int    argc,
     }
   if (optind < argc)
     command = argv + optind;
+  if (command_output_fd >= 0 && command == NULL)
+    {
+      fprintf (stderr, "pyrometer-sampler: --command-output is for launch mode (-- COMMAND)\n");
+      return EXIT_USAGE;
+    }
   if ((pid != 0) == (command != NULL))
     {
       fprintf (stderr, "pyrometer-sampler: give either --pid PID or -- COMMAND\n"
@@ -486,52 +429,30 @@ main (int    argc,
 
   if (command != NULL)
     {
-      int report[2];
-      int e = 0;
-      ssize_t n;
-
-      if (pipe2 (report, O_CLOEXEC) < 0)
-        {
-          perror ("pyrometer-sampler: pipe");
-          return EXIT_ERROR;
-        }
-      child = fork ();
-      if (child < 0)
-        {
-          perror ("pyrometer-sampler: fork");
-          return EXIT_ERROR;
-        }
-      if (child == 0)
-        {
-          close (report[0]);
-          if (out_fd != STDOUT_FILENO)
-            close (out_fd);
-          else if (!dump)
-            dup2 (STDERR_FILENO, STDOUT_FILENO);  /* stdout carries the stream */
-          exec_child (command, report[1]);
-        }
-      close (report[1]);
-      do
-        n = read (report[0], &e, sizeof e);
-      while (n < 0 && errno == EINTR);
-      close (report[0]);
-      if (n == sizeof e)
-        {
-          waitpid (child, NULL, 0);
-          fprintf (stderr, "pyrometer-sampler: cannot run %s: %s\n", command[0], strerror (e));
-          return EXIT_EXEC_FAILED;
-        }
-      ropts.child = child;
-      ret = attach_launched (&py, child, startup_timeout, &child_status, &err);
-      if (ret < 0)
+      if (pyr_launch_start (command, dump ? -1 : out_fd, command_output_fd, &child, &err) < 0)
         {
           print_error (&err);
-          if (ret == -PYR_EEXITED)
-            return status_to_exit (child_status);
+          return exit_code_for (err.code);
+        }
+      command_output_fd = -1;   /* the command's now */
+      ropts.child = child;
+      ropts.startup_timeout_s = startup_timeout;
+      ret = pyr_launch_attach (&py, child, startup_timeout, 0, &stop_signal, &child_status, &err);
+      if (ret == -PYR_EEXITED)
+        {
+          print_error (&err);
+          return pyr_launch_exit_code (child_status);
+        }
+      if (ret < 0)
+        {
+          int code;
+
+          if (ret != -EINTR)
+            print_error (&err);
           /* the command was started only to be profiled: do not leave it behind */
-          kill (child, SIGTERM);
-          waitpid (child, NULL, 0);
-          return exit_code_for (ret);
+          code = pyr_launch_finish (child, ret == -EINTR ? (int) stop_signal : SIGTERM,
+                                    stop_grace, &stop_signal);
+          return ret == -EINTR && code >= 0 ? code : exit_code_for (ret);
         }
     }
   else
@@ -555,10 +476,7 @@ main (int    argc,
         }
       pyr_python_detach (&py);
       if (child > 0)
-        {
-          kill (child, SIGTERM);
-          waitpid (child, NULL, 0);
-        }
+        pyr_launch_finish (child, SIGTERM, stop_grace, &stop_signal);
       return exit_code;
     }
 
@@ -601,13 +519,21 @@ main (int    argc,
 
     if (child > 0)
       {
-        /* launch mode: forward a stop request to the command, then its exit status */
+        int first_signal, code;
+
         if (res.child_status >= 0)
-          return ret < 0 ? exit_code : status_to_exit (res.child_status);
-        if (res.end_reason == PYR_STREAM_END_SIGNAL)
-          kill (child, (int) res.end_code);
-        ret = wait_child (child);
-        return exit_code != EXIT_OK ? exit_code : ret;
+          return ret < 0 ? exit_code : pyr_launch_exit_code (res.child_status);
+        /* the recording ended before the command: the command ends too, gently first */
+        if (ret == -EPIPE)
+          first_signal = SIGHUP;         /* its viewer went away, like a closed terminal */
+        else if (res.end_reason == PYR_STREAM_END_SIGNAL)
+          first_signal = (int) res.end_code;
+        else if (res.end_reason == PYR_STREAM_END_TARGET_EXITED)
+          first_signal = 0;              /* it is ending by itself */
+        else
+          first_signal = SIGINT;         /* --duration is over, or the sampler failed */
+        code = pyr_launch_finish (child, first_signal, stop_grace, &stop_signal);
+        return exit_code != EXIT_OK ? exit_code : code < 0 ? EXIT_ERROR : code;
       }
   }
   return exit_code;

@@ -13,6 +13,7 @@ enum
   PYR_EVERSION    = 1001,  /* a Python we cannot read (version named in the message) */
   PYR_EINCONSISTENT = 1002,/* a torn or garbage read: drop this sample */
   PYR_EEXITED     = 1003,  /* the target exited */
+  PYR_EEXEC       = 1004,  /* launch mode: the command could not be run */
 };
 
 struct pyr_err

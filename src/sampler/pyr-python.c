@@ -647,6 +647,10 @@ push_frame (struct walk *w,
   return 0;
 }
 
+/* No user-space address is this high (x86-64 and arm64 with 5-level / 52-bit tables stay
+ * below 2^57). */
+#define USER_ADDRESS_LIMIT  (1ull << 57)
+
 /* The fr_size bytes of the frame at addr: from the window, the prefetch, or a read. */
 static const uint8_t *
 frame_bytes (struct pyr_python         *py,
@@ -728,6 +732,10 @@ walk_interpreter_frames (struct pyr_python         *py,
       int owner = 0;
 
       if (++n > PYR_MAX_DEPTH * 4)
+        return -PYR_EINCONSISTENT;
+      /* a torn read (the target exec'ing, a frame being popped) can bring any value; the
+       * window tests below add fr_size and must not wrap around */
+      if (frame >= USER_ADDRESS_LIMIT)
         return -PYR_EINCONSISTENT;
       /* a deep stack continues in older chunks: copy the next one down to its start at once */
       if ((src->window == NULL || frame < src->win_start || frame + l->fr_size > src->win_end)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pyr-launch.h"
 #include "pyr-ptrace.h"
 #include "pyr-schedule.h"
 #include "pyr-threads.h"
@@ -502,10 +503,84 @@ target_gone (pid_t pid)
   return paren != NULL && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
+/* Launch mode, after a failed sample: whether the process sampled has gone while the command
+ * runs on (a descendant ended), or execed.  The image is compared at most every 20 ms. */
+static bool
+command_moved_on (struct pyr_python      *py,
+                  pid_t                   child,
+                  const struct pyr_image *image,
+                  uint64_t                now,
+                  uint64_t               *last_check)
+{
+  struct pyr_image current;
+
+  if (py->pid != child && target_gone (py->pid))
+    return true;
+  if (now - *last_check < 20 * 1000000ull)
+    return false;
+  *last_check = now;
+  return pyr_image_read (py->pid, &current) == 0 && !pyr_image_equal (&current, image);
+}
+
+/* Launch mode: the process sampled execed (its image changed) or ended while the command
+ * runs on: detach, then attach to the command's next Python process.  Returns 0 when sampling
+ * can go on, else 1 with res->end_reason set (the command ended, the duration is over, a stop
+ * request) or a negative errno with err set. */
+static int
+follow_command (struct recorder           *rec,
+                struct pyr_record_options *opts,
+                struct pyr_ptrace         *pt,
+                struct pyr_image          *image,
+                uint64_t                   deadline,
+                struct pyr_record_result  *res,
+                struct pyr_err            *err)
+{
+  struct pyr_python *py = rec->py;
+  pid_t before = py->pid;
+  bool native = opts->native != NULL;
+  int ret;
+
+  if (opts->blocking)
+    pyr_ptrace_clear (pt);
+  pyr_native_free (opts->native);
+  opts->native = NULL;
+  pyr_python_detach (py);
+  ret = pyr_launch_attach (py, opts->child,
+                           opts->startup_timeout_s > 0 ? opts->startup_timeout_s : 10,
+                           deadline == UINT64_MAX ? 0 : deadline, opts->stop,
+                           &res->child_status, err);
+  if (ret == -PYR_EEXITED)
+    {
+      res->end_reason = PYR_STREAM_END_TARGET_EXITED;
+      res->end_code = WIFEXITED (res->child_status) ? WEXITSTATUS (res->child_status)
+                                                    : -(int64_t) WTERMSIG (res->child_status);
+      return 1;
+    }
+  if (ret == -EINTR || (ret < 0 && deadline != UINT64_MAX && now_ns (CLOCK_MONOTONIC) >= deadline))
+    {
+      res->end_reason = *opts->stop ? PYR_STREAM_END_SIGNAL : PYR_STREAM_END_COMPLETE;
+      res->end_code = *opts->stop;
+      return 1;
+    }
+  if (ret < 0)
+    return pyr_err_prefix (err, ret, "lost the command's Python process %d", (int) before);
+  if (py->pid == before)
+    fprintf (stderr, "pyrometer-sampler: process %d started a new program: sampling it\n",
+             (int) py->pid);
+  else if ((ret = write_process (py, rec->w, opts->child)) < 0)
+    return ret;
+  pyr_image_read (py->pid, image);
+  if (opts->blocking && (ret = pyr_ptrace_init (pt, py->pid, err)) < 0)
+    return ret;
+  if (native && (ret = pyr_native_new (&opts->native, py, err)) < 0)
+    return ret;
+  return 0;
+}
+
 int
 pyr_record_run (struct pyr_python               *py,
                 struct pyr_stream_writer        *w,
-                const struct pyr_record_options *opts,
+                struct pyr_record_options       *opts,
                 struct pyr_record_result        *res,
                 struct pyr_err                  *err)
 {
@@ -520,6 +595,8 @@ pyr_record_run (struct pyr_python               *py,
   uint64_t t0, next, last_flush, last_stats, last_epoch, cpu0, deadline;
   int ret = 0;
   const char *end_message = "";
+  struct pyr_image image = { 0 };
+  uint64_t last_image_check = 0;
 
   memset (res, 0, sizeof *res);
   res->child_status = -1;
@@ -544,6 +621,8 @@ pyr_record_run (struct pyr_python               *py,
     }
   if ((ret = write_header (py, w, opts)) < 0)
     goto out_error;
+  if (opts->child > 0)
+    pyr_image_read (py->pid, &image);
 
   /* wake up on time: the default 50 us of timer slack is a lot at high rates */
   prctl (PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -602,6 +681,8 @@ pyr_record_run (struct pyr_python               *py,
         pyr_python_snapshot_idle (py);
       if (opts->blocking && pyr_ptrace_stop (&pt) < 0)
         {
+          if (opts->child > 0 && command_moved_on (py, opts->child, &image, woke, &last_image_check))
+            goto follow;
           res->errors++;
           if (target_gone (py->pid))
             {
@@ -617,6 +698,9 @@ pyr_record_run (struct pyr_python               *py,
       if (opts->blocking)
         pyr_ptrace_release (&pt);
 
+      if (opts->child > 0 && ret < 0 && ret != -EPERM
+          && command_moved_on (py, opts->child, &image, woke, &last_image_check))
+        goto follow;
       if (ret == -ESRCH || (ret < 0 && target_gone (py->pid)))
         {
           res->end_reason = PYR_STREAM_END_TARGET_EXITED;
@@ -690,6 +774,28 @@ pyr_record_run (struct pyr_python               *py,
             goto out_error;
           last_flush = done;
         }
+      continue;
+
+    follow:
+      /* samples pause while the command has no Python process to read */
+      if ((ret = pyr_stream_writer_flush (w)) < 0)
+        goto out_error;
+      ret = follow_command (&rec, opts, &pt, &image, deadline, res, err);
+      if (ret < 0)
+        {
+          res->end_reason = PYR_STREAM_END_ERROR;
+          res->end_code = ret;
+          end_message = err->msg;
+          fprintf (stderr, "pyrometer-sampler: %s\n", err->msg);
+          ret = 0;
+          break;
+        }
+      if (ret > 0)
+        {
+          ret = 0;
+          break;
+        }
+      pyr_schedule_resync (&sched, now_ns (CLOCK_MONOTONIC));
     }
 
   res->elapsed_ns = now_ns (CLOCK_MONOTONIC) - t0;

@@ -24,9 +24,13 @@ struct pyr_record_options
   uint64_t seed;             /* for the schedule's jitter; 0 picks one */
   /* Set asynchronously (signal handler) to stop: the signal number. */
   volatile sig_atomic_t *stop;
-  /* Launch mode: the child, whose exit ends the recording with its status. */
+  /* Launch mode: the child, whose exit ends the recording with its status.  When the process
+   * sampled (the child or a descendant, pyr-launch.h) execs or ends while the child runs on,
+   * its next Python process is followed, for up to startup_timeout_s at a time. */
   pid_t    child;
-  /* --native (with blocking): merges each thread's C stack in, while the threads are stopped */
+  double   startup_timeout_s;
+  /* --native (with blocking): merges each thread's C stack in, while the threads are stopped;
+   * replaced when the loop follows an exec */
   struct pyr_native *native;
 };
 
@@ -52,6 +56,6 @@ struct pyr_record_result
  * still works.  Returns 0, or a negative errno with err set (e.g. -EPIPE: reader gone). */
 int pyr_record_run (struct pyr_python               *py,
                     struct pyr_stream_writer        *w,
-                    const struct pyr_record_options *opts,
+                    struct pyr_record_options       *opts,
                     struct pyr_record_result        *result,
                     struct pyr_err                  *err);
