@@ -675,6 +675,11 @@ pyr_record_run (struct pyr_python               *py,
         {
           pyr_python_new_epoch (py);
           last_epoch = woke;
+          /* an exec into the same non-PIE interpreter keeps its addresses readable: only the
+           * image tells that the code objects cached are someone else's now */
+          if (opts->child > 0
+              && command_moved_on (py, opts->child, &image, woke, &last_image_check))
+            goto follow;
         }
 
       if (opts->blocking)
@@ -698,8 +703,10 @@ pyr_record_run (struct pyr_python               *py,
       if (opts->blocking)
         pyr_ptrace_release (&pt);
 
+      /* (a descendant exiting reads as ESRCH before its state says so) */
       if (opts->child > 0 && ret < 0 && ret != -EPERM
-          && command_moved_on (py, opts->child, &image, woke, &last_image_check))
+          && ((ret == -ESRCH && py->pid != opts->child)
+              || command_moved_on (py, opts->child, &image, woke, &last_image_check)))
         goto follow;
       if (ret == -ESRCH || (ret < 0 && target_gone (py->pid)))
         {

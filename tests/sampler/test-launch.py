@@ -113,7 +113,8 @@ def test_python_execs_python(name, py):
                "argv = %r\n"
                "os.execv(argv[0], argv)\n" % (py + [SPIN, "--seconds", "1"]))
     code, names, err, _ = record(py + ["-c", wrapper])
-    check(code == 0 and "wrapper_startup" in names and "spin" in names,
+    check(code == 0 and "wrapper_startup" in names and "spin" in names
+          and "started a new program" in err,
           f"{name}: a Python that execs a Python program: both recorded (exit {code}, "
           f"{sorted(names)[:8]}, {err.strip()[-200:]!r})")
 
