@@ -511,9 +511,10 @@ main (int    argc,
         exit_code = exit_code_for (ret);
       }
     if (getenv ("PYROMETER_SAMPLER_REPORT") != NULL && res.samples > 0)
-      fprintf (stderr, "samples %llu, errors %llu, late %llu, lag max %.1f us, "
+      fprintf (stderr, "samples %llu, errors %llu (after %llu retries), late %llu, lag max %.1f us, "
                "cpu per sample %.2f us, busy per sample %.2f us\n",
                (unsigned long long) res.samples, (unsigned long long) res.errors,
+               (unsigned long long) py.retries,
                (unsigned long long) res.late, res.lag_max_ns / 1e3,
                res.cpu_ns / 1e3 / (double) res.samples, res.busy_ns / 1e3 / (double) res.samples);
 

@@ -824,6 +824,29 @@ read_window (struct pyr_python   *py,
     }
 }
 
+/* Reads thread state tstate again into ts (l->ts_size bytes) and its innermost frame. */
+static int
+retry_thread (struct pyr_python *py,
+              uint64_t           tstate,
+              uint8_t           *ts,
+              uint64_t          *cframe,
+              uint64_t          *frame)
+{
+  const struct pyr_layout *l = &py->layout;
+  int ret;
+
+  if ((ret = pyr_remote_read (&py->mem, tstate, ts, l->ts_size)) < 0)
+    return ret;
+  *frame = get_u64 (ts, l->ts_frame);
+  *cframe = 0;
+  if (l->cframe_current_frame != PYR_NO_OFFSET && *frame != 0)
+    {
+      *cframe = *frame;
+      return pyr_remote_read_u64 (&py->mem, *cframe + l->cframe_current_frame, frame);
+    }
+  return 0;
+}
+
 static int
 sample_thread (struct pyr_python         *py,
                const uint8_t             *ts,
@@ -1104,6 +1127,22 @@ pyr_python_sample (struct pyr_python *py,
               w.objs_cap = PYR_SPEC_FRAMES;
             }
           ret = sample_thread (py, ts, frame, &src, &w);
+          /* A torn read (the stack changed while it was read) gets one more try from fresh
+           * reads: torn reads hit fast-changing stacks most, and dropping those would bias
+           * the profile against them. */
+          if (ret < 0 && ret != -ESRCH && ret != -EPERM
+              && retry_thread (py, tstate, ts_local, &cframe, &frame) == 0)
+            {
+              struct walk again = { .out = w.out, .cap = w.cap, .objs = w.objs,
+                                    .objs_cap = w.objs_cap };
+              struct frame_source fresh = { 0 };
+
+              ts = ts_local;
+              w = again;
+              src = fresh;
+              ret = sample_thread (py, ts, frame, &src, &w);
+              py->retries++;
+            }
           if (ret < 0)
             {
               sample->n_errors++;

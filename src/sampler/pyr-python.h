@@ -110,6 +110,7 @@ struct pyr_python
   uint32_t               epoch;
   uint32_t              *used_codes;      /* cache slots used this epoch (pyr_python_new_epoch) */
   uint32_t               n_used_codes;
+  uint64_t               retries;       /* threads read twice after a torn read */
   uint64_t               type_ok[16];     /* type addresses known to be `code` */
   uint64_t               type_bad[16];
   uint32_t               type_ok_n, type_bad_n;

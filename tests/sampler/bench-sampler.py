@@ -149,7 +149,7 @@ def main():
                     res = subprocess.run([sampler, "--pid", str(pid), "--rate", str(r),
                                           "--duration", str(args.seconds), "--output", f.name],
                                          capture_output=True, text=True, env=env)
-                    m = re.search(r"samples (\d+), errors (\d+), late (\d+).*cpu per sample ([\d.]+)",
+                    m = re.search(r"samples (\d+), errors (\d+) \(after \d+ retries\), late (\d+).*cpu per sample ([\d.]+)",
                                   res.stderr)
                     size = os.path.getsize(f.name)
                 if m:
