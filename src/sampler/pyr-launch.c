@@ -186,9 +186,39 @@ pyr_launch_start (char           **argv,
   return 0;
 }
 
-/* Appends the children of pid (of all its threads) to out. */
 static uint32_t
-list_children (pid_t    pid,
+read_children (pid_t     pid,
+                        pid_t     tid,
+                        pid_t    *out,
+                        uint32_t  n,
+                        uint32_t  max)
+{
+  char path[96], buf[4096];
+  ssize_t len;
+  char *p, *end;
+  int fd;
+
+  snprintf (path, sizeof path, "/proc/%d/task/%d/children", (int) pid, (int) tid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+    return n;
+  len = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (len <= 0)
+    return n;
+  buf[len] = '\0';
+  for (p = buf; n < max; p = end)
+    {
+      long c = strtol (p, &end, 10);
+      if (end == p)
+        break;
+      if (c > 0)
+        out[n++] = (pid_t) c;
+    }
+  return n;
+}
+
+uint32_t
+pyr_proc_list_children (pid_t    pid,
                pid_t   *out,
                uint32_t n,
                uint32_t max)
@@ -201,31 +231,8 @@ list_children (pid_t    pid,
   if ((dir = opendir (path)) == NULL)
     return n;
   while ((de = readdir (dir)) != NULL && n < max)
-    {
-      char file[320], buf[4096];
-      ssize_t len;
-      char *p, *end;
-      int fd;
-
-      if (de->d_name[0] == '.')
-        continue;
-      snprintf (file, sizeof file, "/proc/%d/task/%s/children", (int) pid, de->d_name);
-      if ((fd = open (file, O_RDONLY | O_CLOEXEC)) < 0)
-        continue;
-      len = read (fd, buf, sizeof buf - 1);
-      close (fd);
-      if (len <= 0)
-        continue;
-      buf[len] = '\0';
-      for (p = buf; n < max; p = end)
-        {
-          long c = strtol (p, &end, 10);
-          if (end == p)
-            break;
-          if (c > 0)
-            out[n++] = (pid_t) c;
-        }
-    }
+    if (de->d_name[0] != '.')
+      n = read_children (pid, (pid_t) atoi (de->d_name), out, n, max);
   closedir (dir);
   return n;
 }
@@ -254,7 +261,7 @@ try_attach (struct pyr_python *py,
     {
       uint32_t before = n;
 
-      n = list_children (procs[i], procs, n, MAX_DESCENDANTS);
+      n = pyr_proc_list_children (procs[i], procs, n, MAX_DESCENDANTS);
       for (uint32_t k = before; k < n; k++)
         {
           struct pyr_err ignored = { 0 };

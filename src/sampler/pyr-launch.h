@@ -65,5 +65,12 @@ int  pyr_launch_finish (pid_t                  child,
                         double                 grace_s,
                         volatile sig_atomic_t *stop);
 
+/* Appends the children of process pid, whichever of its threads started them, to
+ * out[n..max) (from /proc/PID/task/TID/children); returns the new count. */
+uint32_t pyr_proc_list_children (pid_t     pid,
+                                 pid_t    *out,
+                                 uint32_t  n,
+                                 uint32_t  max);
+
 /* The exit code for a waitpid status: the code, or 128 + the signal. */
 int  pyr_launch_exit_code (int status);

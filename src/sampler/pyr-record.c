@@ -351,46 +351,19 @@ note_pending (struct children *ch,
     ch->pending[ch->n_pending++] = (struct pending) { pid, parent, 0 };
 }
 
-/* Lists the children of process pid (through the threads the last sample saw). */
+/* Notes the children of rec's process that are not followed yet, whichever thread started
+ * them (multiprocessing from a worker thread). */
 static void
-scan_children (struct recorder         *rec,
-               const struct pyr_sample *last,
-               struct children         *ch,
-               const struct recorder   *root)
+scan_children (struct recorder       *rec,
+               struct children       *ch,
+               const struct recorder *root)
 {
-  pid_t pid = rec->py->pid;
-  int tids[PYR_MAX_THREADS + 1];
-  uint32_t ntids = 0;
+  pid_t children[256];
+  uint32_t n = pyr_proc_list_children (rec->py->pid, children, 0, 256);
 
-  tids[ntids++] = pid;
-  for (uint32_t i = 0; last != NULL && i < last->n_threads && ntids <= PYR_MAX_THREADS; i++)
-    if (last->threads[i].native_id != 0 && (pid_t) last->threads[i].native_id != pid)
-      tids[ntids++] = (int) last->threads[i].native_id;
-
-  for (uint32_t k = 0; k < ntids; k++)
-    {
-      char path[64], buf[4096];
-      ssize_t n;
-      int fd;
-      char *p, *end;
-
-      snprintf (path, sizeof path, "/proc/%d/task/%d/children", (int) pid, tids[k]);
-      if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
-        continue;
-      n = read (fd, buf, sizeof buf - 1);
-      close (fd);
-      if (n <= 0)
-        continue;
-      buf[n] = '\0';
-      for (p = buf;; p = end)
-        {
-          long child = strtol (p, &end, 10);
-          if (end == p)
-            break;
-          if (child > 0 && !is_followed (root, ch, (pid_t) child))
-            note_pending (ch, (pid_t) child, pid);
-        }
-    }
+  for (uint32_t i = 0; i < n; i++)
+    if (!is_followed (root, ch, children[i]))
+      note_pending (ch, children[i], rec->py->pid);
 }
 
 static void
@@ -759,9 +732,9 @@ pyr_record_run (struct pyr_python               *py,
           if (woke - last_scan > CHILD_SCAN_NS)
             {
               last_scan = woke;
-              scan_children (&rec, NULL, ch, &rec);
+              scan_children (&rec, ch, &rec);
               for (uint32_t i = 0; i < ch->n; i++)
-                scan_children (ch->rec[i], NULL, ch, &rec);
+                scan_children (ch->rec[i], ch, &rec);
               if ((ret = attach_pending (ch, w)) < 0)
                 goto out_error;
             }

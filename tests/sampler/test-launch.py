@@ -19,7 +19,6 @@ On /usr/bin/python3.11 and on 3.14 run through its unpacked dynamic loader (whos
 
 Exit status: 0 pass, 1 fail.
 """
-import json
 import os
 import signal
 import subprocess
@@ -27,33 +26,17 @@ import sys
 import tempfile
 import time
 
-ROOT = os.environ.get("PYROMETER_SOURCE_ROOT",
-                      os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BUILD = os.environ.get("PYROMETER_BUILD_ROOT", os.path.join(ROOT, "build"))
-SAMPLER = os.path.join(BUILD, "src", "sampler", "pyrometer-sampler")
+from samplertest import BUILD, SAMPLER, TARGETS, check, failures, interpreters as all_interpreters
+
 STACKS = os.path.join(BUILD, "tests", "sampler", "test-native-stacks")
-TARGETS = os.path.join(ROOT, "tests", "targets")
 SPIN = os.path.join(TARGETS, "spin.py")
 GENERATORS = os.path.join(TARGETS, "generators.py")
-PYTHONS = os.path.join(ROOT, "build-aux", "pythons")
-failures = []
-
-
-def check(cond, what):
-    print(("ok      " if cond else "FAILED  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def interpreters():
     found = [("3.11-static", ["/usr/bin/python3.11"])] if os.path.exists("/usr/bin/python3.11") else []
-    out = subprocess.run([PYTHONS, "list", "--local"], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        f = line.split("\t")
-        if len(f) >= 3 and f[0] == "3.14":
-            found.append((f[0], f[2:]))
-    return found
+    return found + [(name, argv) for name, _, argv in all_interpreters(local_only=True)
+                    if name == "3.14"]
 
 
 def record(argv, *options, timeout=60, **popen):

@@ -20,30 +20,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.environ.get("PYROMETER_SOURCE_ROOT",
-                      os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BUILD = os.environ.get("PYROMETER_BUILD_ROOT", os.path.join(ROOT, "build"))
-SAMPLER = os.environ.get("PYROMETER_SAMPLER", os.path.join(BUILD, "src", "sampler", "pyrometer-sampler"))
-TARGETS = os.path.join(ROOT, "tests", "targets")
-PYTHONS = os.path.join(ROOT, "build-aux", "pythons")
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok      " if cond else "FAILED  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def interpreters():
-    out = subprocess.run([PYTHONS, "list"], capture_output=True, text=True).stdout
-    found = {}
-    for line in out.splitlines():
-        f = line.split("\t")
-        if len(f) >= 3:
-            found[f[0]] = (f[1], f[2:])
-    return found
+from samplertest import SAMPLER, TARGETS, check, failures, interpreters
 
 
 def list_processes(prefix=()):
@@ -68,7 +45,7 @@ def main():
     if not os.access(SAMPLER, os.X_OK):
         print(f"skip: no sampler at {SAMPLER}")
         return 77
-    interps = interpreters()
+    interps = {name: (version, argv) for name, version, argv in interpreters()}
     # one through the dynamic loader (3.9, 3.13+ run that way here), one static, one debug build
     wanted = [n for n in ("3.9", "3.11-static", "3.13", "3.14-dbg", "3.15") if n in interps]
     if not wanted:

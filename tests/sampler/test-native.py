@@ -21,34 +21,13 @@ import sys
 import tempfile
 import time
 
-ROOT = os.environ.get("PYROMETER_SOURCE_ROOT",
-                      os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BUILD = os.environ.get("PYROMETER_BUILD_ROOT", os.path.join(ROOT, "build"))
-SAMPLER = os.environ.get("PYROMETER_SAMPLER", os.path.join(BUILD, "src", "sampler", "pyrometer-sampler"))
+from samplertest import BUILD, ROOT, SAMPLER, check, failures, interpreters
+
 STACKS = os.path.join(BUILD, "tests", "sampler", "test-native-stacks")
 TARGET = os.path.join(ROOT, "tests", "sampler", "test-native-target.py")
-PYTHONS = os.path.join(ROOT, "build-aux", "pythons")
 
 SLEEP_LEAVES = ("clock_nanosleep", "__clock_nanosleep", "select", "__select", "nanosleep",
                 "__nanosleep", "__GI___clock_nanosleep")
-failures = []
-
-
-def check(cond, what):
-    print(("ok      " if cond else "FAILED  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def interpreters():
-    out = subprocess.run([PYTHONS, "list"], capture_output=True, text=True).stdout
-    found = []
-    for line in out.splitlines():
-        f = line.split("\t")
-        if len(f) >= 3:
-            found.append((f[0], f[2:]))
-    return found
 
 
 def start(argv, mode, *extra):
@@ -296,7 +275,7 @@ def main():
         check(probe.returncode == 2, "--native without libunwind exits 2 (%d)" % probe.returncode)
         check("libunwind" in probe.stderr, "the message names libunwind: " + probe.stderr.strip())
         return 1 if failures else 0
-    found = interpreters()
+    found = [(name, argv) for name, _, argv in interpreters()]
     if not found:
         print("SKIP: no interpreter from build-aux/pythons list")
         return 77
