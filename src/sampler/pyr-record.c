@@ -40,6 +40,9 @@ struct recorder
   struct thread_slot        *threads;
   const uint32_t            *frames;     /* the current sample's frames */
   uint32_t                   stack[PYR_MAX_DEPTH];
+  /* a subprocess's own --blocking / --native state (the root's lives in pyr_record_run) */
+  struct pyr_ptrace          pt;
+  struct pyr_native         *native;
 };
 
 static uint64_t
@@ -369,6 +372,8 @@ scan_children (struct recorder       *rec,
 static void
 free_recorder (struct recorder *rec)
 {
+  pyr_ptrace_clear (&rec->pt);
+  pyr_native_free (rec->native);
   pyr_python_detach (rec->py);
   free (rec->py);
   free (rec->threads);
@@ -377,8 +382,9 @@ free_recorder (struct recorder *rec)
 
 /* Tries to attach to the pending children; gives up on one after ATTACH_TRIES scans. */
 static int
-attach_pending (struct children          *ch,
-                struct pyr_stream_writer *w)
+attach_pending (struct children                 *ch,
+                struct pyr_stream_writer        *w,
+                const struct pyr_record_options *opts)
 {
   uint32_t kept = 0;
   int ret = 0;
@@ -409,6 +415,17 @@ attach_pending (struct children          *ch,
           return -ENOMEM;
         }
       ret = pyr_python_attach (rec->py, p->pid, &err);
+      rec->pt.task_dir_fd = -1;
+      if (ret == 0 && opts->blocking)
+        {
+          /* a subprocess is stopped (and unwound) as the root is; one that cannot be traced
+           * is sampled without stopping rather than not at all */
+          struct pyr_err ignored = { 0 };
+
+          if (pyr_ptrace_init (&rec->pt, p->pid, &ignored) == 0 && opts->native != NULL
+              && pyr_native_new (&rec->native, rec->py, &ignored) < 0)
+            rec->native = NULL;
+        }
       if (ret == 0)
         {
           ch->rec[ch->n++] = rec;
@@ -712,7 +729,18 @@ pyr_record_run (struct pyr_python               *py,
           /* the children, at the same instant; one that went away is forgotten */
           for (uint32_t i = 0; i < ch->n;)
             {
-              int cret = pyr_python_sample (ch->rec[i]->py, sample, true);
+              struct recorder *c = ch->rec[i];
+              bool stopped;
+              int cret;
+
+              if (c->pt.task_dir_fd >= 0)
+                pyr_python_snapshot_idle (c->py);
+              stopped = c->pt.task_dir_fd >= 0 && pyr_ptrace_stop (&c->pt) == 0;
+              cret = pyr_python_sample (c->py, sample, true);
+              if (stopped && cret == 0 && c->native != NULL)
+                pyr_native_merge (c->native, c->py, sample);
+              if (stopped)
+                pyr_ptrace_release (&c->pt);
               if (cret == -ESRCH || cret == -EPERM || (cret < 0 && target_gone (ch->rec[i]->py->pid)))
                 {
                   free_recorder (ch->rec[i]);
@@ -735,7 +763,7 @@ pyr_record_run (struct pyr_python               *py,
               scan_children (&rec, ch, &rec);
               for (uint32_t i = 0; i < ch->n; i++)
                 scan_children (ch->rec[i], ch, &rec);
-              if ((ret = attach_pending (ch, w)) < 0)
+              if ((ret = attach_pending (ch, w, opts)) < 0)
                 goto out_error;
             }
         }

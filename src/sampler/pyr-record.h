@@ -19,7 +19,7 @@ struct pyr_record_options
   double   duration_s;       /* 0: until stopped */
   bool     keep_idle;        /* keep samples of idle threads (flagged) */
   bool     gil_only;         /* keep only the thread holding the GIL */
-  bool     blocking;         /* stop the target while reading it (the root process only) */
+  bool     blocking;         /* stop the target (and followed subprocesses) while reading it */
   bool     subprocesses;     /* follow child processes as they appear */
   uint64_t seed;             /* for the schedule's jitter; 0 picks one */
   /* Set asynchronously (signal handler) to stop: the signal number. */

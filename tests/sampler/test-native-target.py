@@ -4,6 +4,8 @@
   sleep   main -> <module> -> outer -> sleeper -> time.sleep (a native sleep at the leaf)
   qsort   <module> -> sort_them -> libc qsort (C) -> compare (Python callback, via ctypes)
   clock   <module> -> ticker -> spin -> time.monotonic -> clock_gettime -> the vDSO
+  fork    the clock loop, and a forked child running the sleep loop (for --subprocesses);
+          the child dies with its parent
 
 Prints "ready PID" once in its loop; --seconds N exits with status 0 N seconds later.
 """
@@ -16,6 +18,7 @@ import time
 
 PR_SET_PTRACER = 0x59616d61
 PR_SET_PTRACER_ANY = -1
+PR_SET_PDEATHSIG = 1
 
 
 def compare(a, b):
@@ -57,9 +60,14 @@ def main():
         signal.signal(signal.SIGALRM, lambda *a: os._exit(0))
         signal.setitimer(signal.ITIMER_REAL, float(sys.argv[3]))
     print("ready", os.getpid(), flush=True)
+    if mode == "fork" and os.fork() == 0:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:
+            os._exit(0)
+        outer()
     if mode == "sleep":
         outer()
-    elif mode == "clock":
+    elif mode in ("clock", "fork"):
         ticker()
     else:
         CMP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int),

@@ -252,6 +252,18 @@ def test_interpreter(name, argv, thorough):
         p.kill()
         p.wait()
 
+    # a subprocess (--subprocesses) is stopped and unwound as the root is
+    p = start(argv, "fork")
+    try:
+        r, out = record(["--subprocesses", "-p", str(p.pid), "-d", "1.5"])
+        check(r.returncode == 0, "%s: --native --subprocesses exits 0 (%d %s)"
+              % (name, r.returncode, r.stderr.strip()))
+        check_sleep(name, out, "in a subprocess")
+        os.unlink(out)
+    finally:
+        p.kill()
+        p.wait()
+
     # launched
     # (no duration: the command's exit ends it, 1.5 s after its loop began however long a
     # debug build on a busy machine took to start)
