@@ -151,6 +151,8 @@ static const struct {
   { "app.quit", { "<Control>q", NULL } },
   { "win.attach", { "<Control>n", NULL } },
   { "win.record-command", { "<Control><Shift>n", NULL } },
+  /* as IDEs stop the program they run (Shift+F5) */
+  { "win.stop-recording", { "<Shift>F5", NULL } },
   { "win.open", { "<Control>o", NULL } },
   { "win.save", { "<Control>s", NULL } },
   { "win.export", { "<Control><Shift>e", NULL } },

@@ -304,6 +304,16 @@ on_output (PyrRecorder      *recorder,
     pyr_output_view_append_bytes (self->output_view, data, len);
 }
 
+/* What the sampler said, apart from the program's output: shown as a note. */
+static void
+on_message (PyrRecorder      *recorder,
+            const char       *message,
+            PyrRecordingPage *self)
+{
+  if (recorder == self->recorder)
+    pyr_output_view_append_note (self->output_view, message);
+}
+
 static void
 on_pause_toggled (PyrRecordingPage *self)
 {
@@ -432,6 +442,7 @@ start_recorder (PyrRecordingPage *self,
 
   g_signal_connect_object (recorder, "updated", G_CALLBACK (on_updated), self, 0);
   g_signal_connect_object (recorder, "output", G_CALLBACK (on_output), self, 0);
+  g_signal_connect_object (recorder, "message", G_CALLBACK (on_message), self, 0);
 
   g_set_object (&self->recorder, recorder);
   g_set_object (&self->file, file);

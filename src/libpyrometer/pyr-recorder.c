@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -22,6 +23,8 @@
 #define STDERR_KEEP          (256 * 1024)
 #define DRAIN_GRACE_MS       2000     /* after the sampler exits, for pipes a child may hold */
 #define CONNECT_TIMEOUT_S    15       /* a host that does not answer at all */
+#define PROGRAM_OUTPUT_FD    3        /* the launched command's stdout and stderr, in the sampler */
+#define MESSAGE_PREFIX       "pyrometer-sampler: "
 
 struct _PyrRecorder
 {
@@ -68,8 +71,11 @@ struct _PyrRecorder
   gboolean             process_done;
   gboolean             thread_done;
   gboolean             stderr_done;
+  gboolean             program_done;     /* the command's own output pipe (or none) */
+  gboolean             separate_output;  /* the command's output has a pipe of its own */
   int                  wait_status;
   GString             *stderr_text;
+  GString             *message_line;     /* a sampler message not ended by a newline yet */
   GList               *waiters;          /* GTask */
   GError              *error;
 
@@ -123,6 +129,7 @@ enum
 {
   SIGNAL_UPDATED,
   SIGNAL_OUTPUT,
+  SIGNAL_MESSAGE,
   N_SIGNALS
 };
 
@@ -407,6 +414,7 @@ on_update_tick (gpointer data)
 /* ---- stderr ---- */
 
 static void read_stderr (PyrRecorder *self, GInputStream *stream);
+static void emit_messages (PyrRecorder *self, GBytes *bytes);
 
 static void
 on_stderr_read (GObject      *source,
@@ -430,8 +438,68 @@ on_stderr_read (GObject      *source,
   g_string_append_len (self->stderr_text, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes));
   if (self->stderr_text->len > STDERR_KEEP)
     g_string_erase (self->stderr_text, 0, (gssize) (self->stderr_text->len - STDERR_KEEP / 2));
-  g_signal_emit (self, signals[SIGNAL_OUTPUT], 0, bytes);
+  if (self->separate_output)
+    emit_messages (self, bytes);
+  else
+    g_signal_emit (self, signals[SIGNAL_OUTPUT], 0, bytes);
   read_stderr (self, G_INPUT_STREAM (source));
+}
+
+/* The sampler's stderr holds only its own messages when the command's output has its own
+ * pipe: one "message" per line, its "pyrometer-sampler: " prefix left out. */
+static void
+emit_messages (PyrRecorder *self,
+               GBytes      *bytes)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  const char *nl;
+
+  g_string_append_len (self->message_line, data, (gssize) len);
+  while ((nl = memchr (self->message_line->str, '\n', self->message_line->len)) != NULL)
+    {
+      g_autofree char *line = g_strndup (self->message_line->str, (gsize) (nl - self->message_line->str));
+      const char *text = g_str_has_prefix (line, MESSAGE_PREFIX) ? line + strlen (MESSAGE_PREFIX) : line;
+
+      g_string_erase (self->message_line, 0, nl - self->message_line->str + 1);
+      if (g_utf8_validate (text, -1, NULL) && *text != '\0')
+        g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, text);
+    }
+}
+
+/* ---- the launched command's own output ---- */
+
+static void read_program_output (PyrRecorder *self, GInputStream *stream);
+
+static void
+on_program_output_read (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      data)
+{
+  g_autoptr(PyrRecorder) self = data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("reading the program’s output: %s", error->message);
+      g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
+      self->program_done = TRUE;
+      maybe_finish (self);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_OUTPUT], 0, bytes);
+  read_program_output (self, G_INPUT_STREAM (source));
+}
+
+static void
+read_program_output (PyrRecorder  *self,
+                     GInputStream *stream)
+{
+  g_input_stream_read_bytes_async (stream, 16 * 1024, G_PRIORITY_DEFAULT, self->cancellable,
+                                   on_program_output_read, g_object_ref (self));
 }
 
 static void
@@ -516,7 +584,7 @@ maybe_finish (PyrRecorder *self)
 
   if (self->state != PYR_RECORDER_STATE_RECORDING && self->state != PYR_RECORDER_STATE_STOPPING)
     return;
-  if (!self->process_done || !self->thread_done || !self->stderr_done)
+  if (!self->process_done || !self->thread_done || !self->stderr_done || !self->program_done)
     return;
 
   g_clear_handle_id (&self->update_source, g_source_remove);
@@ -578,7 +646,7 @@ on_drain_timeout (gpointer data)
   self->drain_source = 0;
   if (!self->thread_done)
     wake_reader (self, TRUE);
-  if (!self->stderr_done)
+  if (!self->stderr_done || !self->program_done)
     {
       g_cancellable_cancel (self->cancellable);
     }
@@ -597,7 +665,7 @@ on_wait_done (GObject      *source,
     g_debug ("waiting for the sampler: %s", error->message);
   self->wait_status = g_subprocess_get_status (G_SUBPROCESS (source));
   self->process_done = TRUE;
-  if (!self->thread_done || !self->stderr_done)
+  if (!self->thread_done || !self->stderr_done || !self->program_done)
     self->drain_source = g_timeout_add_full (G_PRIORITY_DEFAULT, DRAIN_GRACE_MS, on_drain_timeout,
                                              g_object_ref (self), g_object_unref);
   maybe_finish (self);
@@ -629,6 +697,14 @@ sampler_args (PyrRecorder *self)
     g_strv_builder_add (args, "--blocking");
   if (self->command != NULL)
     {
+      /* the recorder's stop timeout must outlast SIGINT, then SIGTERM, to the command */
+      g_strv_builder_add (args, "--stop-grace");
+      g_strv_builder_add (args, "2");
+      if (self->separate_output)
+        {
+          g_strv_builder_add (args, "--command-output");
+          g_strv_builder_add (args, G_STRINGIFY (PROGRAM_OUTPUT_FD));
+        }
       g_strv_builder_add (args, "--");
       g_strv_builder_addv (args, (const char **) self->command);
     }
@@ -772,6 +848,7 @@ pyr_recorder_start (PyrRecorder  *self,
   g_auto(GStrv) argv = NULL;
   GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDERR_PIPE;
   int stream_pipe[2] = { -1, -1 };
+  int program_pipe[2] = { -1, -1 };
   gboolean in_flatpak = pyr_sampler_in_flatpak (NULL);
 
   g_return_val_if_fail (PYR_IS_RECORDER (self), FALSE);
@@ -779,6 +856,8 @@ pyr_recorder_start (PyrRecorder  *self,
 
   if (self->connect_address != NULL)
     return start_connected (self, error);
+  /* pkexec passes no descriptors but the standard three: there the output stays mixed */
+  self->separate_output = self->command != NULL && !self->privileged;
   if (!(argv = pyr_recorder_build_argv (self, error)))
     return FALSE;
 
@@ -787,7 +866,8 @@ pyr_recorder_start (PyrRecorder  *self,
 
   if (!g_unix_open_pipe (stream_pipe, FD_CLOEXEC, error) ||
       !g_unix_open_pipe (self->wake_fds, FD_CLOEXEC, error) ||
-      !g_unix_set_fd_nonblocking (self->wake_fds[1], TRUE, error))
+      !g_unix_set_fd_nonblocking (self->wake_fds[1], TRUE, error) ||
+      (self->separate_output && !g_unix_open_pipe (program_pipe, FD_CLOEXEC, error)))
     {
       if (stream_pipe[0] >= 0)
         {
@@ -804,6 +884,8 @@ pyr_recorder_start (PyrRecorder  *self,
   /* the launcher owns the write end and closes it when it goes, below: then the only writer
    * left is the sampler, and its exit is the stream's end */
   g_subprocess_launcher_take_stdout_fd (launcher, stream_pipe[1]);
+  if (self->separate_output)
+    g_subprocess_launcher_take_fd (launcher, program_pipe[1], PROGRAM_OUTPUT_FD);
   if (self->command != NULL && !in_flatpak)
     {
       if (self->working_directory != NULL)
@@ -822,6 +904,8 @@ pyr_recorder_start (PyrRecorder  *self,
   if (self->subprocess == NULL)
     {
       close (stream_pipe[0]);
+      if (program_pipe[0] >= 0)
+        close (program_pipe[0]);
       close_fd (&self->file_fd);
       if (error != NULL && *error != NULL)
         g_prefix_error (error, _("Cannot start the sampler (%s): "), argv[0]);
@@ -836,6 +920,13 @@ pyr_recorder_start (PyrRecorder  *self,
 
   self->thread = g_thread_new ("pyr-recorder", reader_thread, g_object_ref (self));
   read_stderr (self, g_subprocess_get_stderr_pipe (self->subprocess));
+  self->program_done = program_pipe[0] < 0;
+  if (program_pipe[0] >= 0)
+    {
+      g_autoptr(GInputStream) program_output = g_unix_input_stream_new (program_pipe[0], TRUE);
+
+      read_program_output (self, program_output);
+    }
   g_subprocess_wait_async (self->subprocess, NULL, on_wait_done, g_object_ref (self));
   self->update_source = g_timeout_add_full (G_PRIORITY_DEFAULT, UPDATE_INTERVAL_MS, on_update_tick,
                                             g_object_ref (self), g_object_unref);
@@ -1232,6 +1323,7 @@ pyr_recorder_finalize (GObject *object)
   g_clear_error (&self->connect_error);
   g_clear_error (&self->error);
   g_string_free (self->stderr_text, TRUE);
+  g_string_free (self->message_line, TRUE);
   if (self->stream_fd >= 0)
     close (self->stream_fd);
   if (self->file_fd >= 0)
@@ -1338,9 +1430,14 @@ pyr_recorder_class_init (PyrRecorderClass *klass)
   /* A few times a second while recording, when something changed, and once at the end. */
   signals[SIGNAL_UPDATED] = g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  /* Bytes from stderr: the sampler's messages and a launched command's stdout and stderr. */
+  /* Bytes a launched command wrote to its stdout and stderr; where the sampler runs through
+   * pkexec (which passes no other descriptor) its own messages come mixed in. */
   signals[SIGNAL_OUTPUT] = g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BYTES);
+  /* One line the sampler said (without its "pyrometer-sampler: " prefix), when its messages
+   * can be told from the command's output. */
+  signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -1355,5 +1452,7 @@ pyr_recorder_init (PyrRecorder *self)
   self->wake_fds[0] = self->wake_fds[1] = -1;
   self->exit_status = -1;
   self->stderr_text = g_string_new (NULL);
+  self->message_line = g_string_new (NULL);
+  self->program_done = TRUE;
   g_mutex_init (&self->lock);
 }

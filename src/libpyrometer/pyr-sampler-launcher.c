@@ -136,6 +136,10 @@ pyr_sampler_build_argv (const char * const  *sampler_args,
         g_ptr_array_add (argv, g_strdup_printf ("--directory=%s", cwd));
       for (guint i = 0; env != NULL && env[i] != NULL; i++)
         g_ptr_array_add (argv, g_strdup_printf ("--env=%s", env[i]));
+      /* a descriptor handed to the sampler must cross to the host too */
+      for (guint i = 0; sampler_args != NULL && sampler_args[i] != NULL && sampler_args[i + 1] != NULL; i++)
+        if (g_str_equal (sampler_args[i], "--command-output"))
+          g_ptr_array_add (argv, g_strdup_printf ("--forward-fd=%s", sampler_args[i + 1]));
     }
   else if (privileged && g_getenv ("PYROMETER_SAMPLER") == NULL &&
            g_file_test (BINDIR "/" SAMPLER_NAME, G_FILE_TEST_IS_EXECUTABLE))

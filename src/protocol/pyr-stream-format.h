@@ -122,7 +122,8 @@ struct pyr_stream_stats
 {
   uint64_t time_ns;       /* stream time the figures were taken at */
   uint64_t samples;       /* cumulative since the start: sampling rounds attempted */
-  uint64_t errors;        /* cumulative: samples dropped because they could not be read */
+  uint64_t errors;        /* cumulative: thread stacks dropped because they could not be read
+                           * (a round unreadable as a whole counts its last known threads) */
   uint64_t late;          /* cumulative: samples taken later than one interval after schedule */
   uint64_t lag_max_ns;    /* largest lag behind schedule so far */
   uint64_t lag_mean_ns;   /* mean lag behind schedule so far */

@@ -40,6 +40,8 @@ struct recorder
   struct thread_slot        *threads;
   const uint32_t            *frames;     /* the current sample's frames */
   uint32_t                   stack[PYR_MAX_DEPTH];
+  /* threads in its last sample read: a round that fails as a whole drops that many stacks */
+  uint32_t                   n_threads_seen;
   /* a subprocess's own --blocking / --native state (the root's lives in pyr_record_run) */
   struct pyr_ptrace          pt;
   struct pyr_native         *native;
@@ -678,7 +680,7 @@ pyr_record_run (struct pyr_python               *py,
         {
           if (opts->child > 0 && command_moved_on (py, opts->child, &image, woke, &last_image_check))
             goto follow;
-          res->errors++;
+          res->errors += rec.n_threads_seen > 0 ? rec.n_threads_seen : 1;
           if (target_gone (py->pid))
             {
               res->end_reason = PYR_STREAM_END_TARGET_EXITED;
@@ -716,9 +718,10 @@ pyr_record_run (struct pyr_python               *py,
           break;
         }
       if (ret < 0)
-        res->errors++;
+        res->errors += rec.n_threads_seen > 0 ? rec.n_threads_seen : 1;
       else
         {
+          rec.n_threads_seen = sample->n_threads + sample->n_errors;
           res->errors += sample->n_errors;
           if ((ret = write_sample (&rec, opts, sample, woke - t0, res)) < 0)
             goto out_error;
@@ -748,9 +751,10 @@ pyr_record_run (struct pyr_python               *py,
                   continue;
                 }
               if (cret < 0)
-                res->errors++;
+                res->errors += c->n_threads_seen > 0 ? c->n_threads_seen : 1;
               else
                 {
+                  c->n_threads_seen = sample->n_threads + sample->n_errors;
                   res->errors += sample->n_errors;
                   if ((ret = write_sample (ch->rec[i], opts, sample, woke - t0, res)) < 0)
                     goto out_error;

@@ -471,7 +471,14 @@ test_attach_through_picker (void)
   q.page = page;
   q.function = "spin";
   g_assert_cmpfloat (wait_for (flame_shows, &q, 20), >=, 0);
-  pyr_recording_page_stop (page);
+  {
+    /* stopped through its accelerator: the action Shift+F5 names, on this window */
+    g_auto(GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (test_app), "<Shift>F5");
+
+    g_assert_nonnull (actions);
+    g_assert_cmpstr (actions[0], ==, "win.stop-recording");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), actions[0], NULL));
+  }
   g_assert_cmpfloat (wait_for (page_finished, page, 20), >=, 0);
   g_assert_null (pyr_recording_page_get_error (page));
   close_window (window);

@@ -9,6 +9,7 @@
 #include "pyr-function-table.h"
 #include "pyr-profile-loader.h"
 #include "pyr-recorder.h"
+#include "pyr-sampler-launcher.h"
 
 /* A target whose hot function and file are known; it prints "ready" once it spins. */
 static const char target_source[] =
@@ -239,6 +240,53 @@ reimported_samples (const char *path)
 
   g_assert_no_error (error);
   return pyr_profile_get_n_samples (profile);
+}
+
+static void
+on_message (PyrRecorder *recorder,
+            const char  *message,
+            GString     *messages)
+{
+  g_string_append_printf (messages, "%s\n", message);
+}
+
+/* Through a wrapper that runs Python as a child: the program's output arrives as "output",
+ * the sampler's note that it follows the child as a "message", neither in the other. */
+static void
+test_launch_output_apart (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) messages = g_string_new (NULL);
+  Run run = { 0 };
+
+  if (skip_without_python (fx))
+    return;
+
+  pyr_recorder_set_command (recorder, (const char *[]) {
+    "sh", "-c", "echo program-line; echo program-error >&2; \"$0\" \"$1\" 0.5 0; true",
+    fx->python, fx->script, NULL });
+  pyr_recorder_set_rate (recorder, 200);
+  run_init (&run, recorder);
+  g_signal_connect (recorder, "message", G_CALLBACK (on_message), messages);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  run_wait (&run);
+  g_assert_no_error (run.error);
+  g_test_message ("output: %s", run.output->str);
+  g_test_message ("messages: %s", messages->str);
+  g_assert_nonnull (strstr (run.output->str, "program-line\n"));
+  g_assert_nonnull (strstr (run.output->str, "program-error\n"));
+  g_assert_nonnull (strstr (run.output->str, "ready"));
+  g_assert_null (strstr (run.output->str, "pyrometer-sampler"));
+  g_assert_null (strstr (run.output->str, "Python process"));
+  g_assert_true (g_str_has_prefix (messages->str, "sampling process "));
+  g_assert_nonnull (strstr (messages->str, "the first Python process the command started"));
+  g_assert_null (strstr (messages->str, "program-"));
+  g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, 0);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
+  run_clear (&run);
 }
 
 static void
@@ -776,6 +824,18 @@ test_argv (Fixture       *fx,
   pyr_recorder_set_blocking (recorder, TRUE);
   pyr_recorder_set_privileged (recorder, TRUE);
   argv = pyr_recorder_build_argv (recorder, &error);
+  {
+    /* the launched command's output descriptor crosses to the host with it */
+    const char *launch[] = { "--command-output", "3", "--", "python3", NULL };
+    g_auto(GStrv) spawned = pyr_sampler_build_argv (launch, FALSE, NULL, NULL, &error);
+    g_autofree char *spawned_line = NULL;
+
+    g_assert_no_error (error);
+    spawned_line = g_strjoinv (" ", spawned);
+    g_assert_cmpstr (spawned_line, ==, "flatpak-spawn --host --watch-bus --forward-fd=3 "
+                     "/var/lib/flatpak/app/x/current/active/files/bin/pyrometer-sampler "
+                     "--command-output 3 -- python3");
+  }
   g_unsetenv ("PYROMETER_FLATPAK_INFO");
   g_unsetenv ("PYROMETER_PKEXEC");
   g_assert_no_error (error);
@@ -1015,6 +1075,7 @@ main (int    argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/recorder/launch-live-samples-and-exit-status", test_launch_live);
+  ADD ("/recorder/launch-output-apart-from-messages", test_launch_output_apart);
   ADD ("/recorder/attach-then-stop-leaves-target-running", test_attach_stop);
   ADD ("/recorder/target-killed-keeps-data", test_target_killed);
   ADD ("/recorder/sampler-killed-is-a-clear-error", test_sampler_killed);
