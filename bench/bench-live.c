@@ -189,19 +189,53 @@ typedef struct
   GArray    *timer_late_ms;
   GArray    *interaction_cpu_ms;  /* of the main thread, from the step to its painted frame */
   gint64     pending_since;   /* a zoom step waiting for its frame */
+  gint64     frame_began;     /* when the frame clock began the frame that paints it */
+  GArray    *slot_wait_ms;    /* step → that frame's start: the frame clock's pacing */
+  GArray    *frame_ms;        /* that frame's start → painted: the app's part */
+  gint64     last_paint;      /* the end of the last frame, any frame */
+  double     since_paint_ms;  /* for the pending step: the last frame ended this long before */
+  double     worst_slot_ms, worst_since_paint_ms;
   double     pending_cpu;
   gint64     timer_expected;
   double     direction;
   guint      n_steps;
 } Latency;
 
+/* GTK paces frames to the display: a step right after a frame waits for the next slot
+ * (up to one refresh interval) whatever the app does; measured apart from the frame itself. */
+static void
+on_before_paint (GdkFrameClock *clock,
+                 Latency       *l)
+{
+  if (l->pending_since != 0 && l->frame_began == 0)
+    l->frame_began = g_get_monotonic_time ();
+}
+
 static void
 on_after_paint (GdkFrameClock *clock,
                 Latency       *l)
 {
-  if (l->pending_since != 0)
+  gint64 painted = g_get_monotonic_time ();
+
+  if (l->pending_since == 0)
+    l->last_paint = painted;
+  else
     {
-      double ms = (g_get_monotonic_time () - l->pending_since) / 1e3;
+      gint64 now = g_get_monotonic_time ();
+      double ms = (now - l->pending_since) / 1e3;
+      gint64 began = l->frame_began != 0 ? l->frame_began : l->pending_since;
+      double slot = (began - l->pending_since) / 1e3;
+      double frame = (now - began) / 1e3;
+
+      g_array_append_val (l->slot_wait_ms, slot);
+      if (slot > l->worst_slot_ms)
+        {
+          l->worst_slot_ms = slot;
+          l->worst_since_paint_ms = l->since_paint_ms;
+        }
+      g_array_append_val (l->frame_ms, frame);
+      l->frame_began = 0;
+      l->last_paint = painted;
 
       double cpu_ms = (thread_cpu_seconds () - l->pending_cpu) * 1e3;
 
@@ -218,6 +252,7 @@ on_step (gpointer data)
 
   if (l->pending_since != 0)
     return G_SOURCE_CONTINUE;
+  l->since_paint_ms = l->last_paint != 0 ? (g_get_monotonic_time () - l->last_paint) / 1e3 : -1;
   /* in and out again, around the middle, as Ctrl+scroll does */
   l->direction = (l->n_steps++ / 10) % 2 == 0 ? 1.25 : 0.8;
   l->pending_since = g_get_monotonic_time ();
@@ -247,7 +282,7 @@ bench_latency (PyrWindow *window)
   PyrRecordingPage *page = record (window, argv, 1000, TRUE);
   Latency l = { 0 };
   GdkFrameClock *clock;
-  gulong paint_id;
+  gulong paint_id, before_id;
   guint step_id, timer_id;
   double cpu0, wall0, cpu, wall;
   PyrProfile *profile;
@@ -256,10 +291,13 @@ bench_latency (PyrWindow *window)
   l.interaction_ms = g_array_new (FALSE, FALSE, sizeof (double));
   l.timer_late_ms = g_array_new (FALSE, FALSE, sizeof (double));
   l.interaction_cpu_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  l.slot_wait_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  l.frame_ms = g_array_new (FALSE, FALSE, sizeof (double));
   iterate_for (2);
   l.flame = GTK_WIDGET (pyr_profile_page_get_flame_graph (pyr_recording_page_get_profile_page (page)));
   clock = gtk_widget_get_frame_clock (l.flame);
   paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &l);
+  before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (on_before_paint), &l);
   profile = pyr_profile_page_get_profile (pyr_recording_page_get_profile_page (page));
   n0 = pyr_profile_get_n_samples (profile);
   cpu0 = cpu_seconds ();
@@ -271,6 +309,7 @@ bench_latency (PyrWindow *window)
   g_source_remove (step_id);
   g_source_remove (timer_id);
   g_signal_handler_disconnect (clock, paint_id);
+  g_signal_handler_disconnect (clock, before_id);
   cpu = cpu_seconds () - cpu0;
   wall = g_get_monotonic_time () / 1e6 - wall0;
 
@@ -293,6 +332,14 @@ bench_latency (PyrWindow *window)
   g_print ("| zoom step → painted frame | %u steps | median %.1f ms, p99 %.1f ms | max %.1f ms |\n",
            l.interaction_ms->len, percentile (l.interaction_ms, 0.5), percentile (l.interaction_ms, 0.99),
            percentile (l.interaction_ms, 1.0));
+  g_print ("| … of it waiting for the frame clock's next slot (display pacing) | %u steps | median %.1f ms, p99 %.1f ms | max %.1f ms |\n",
+           l.slot_wait_ms->len, percentile (l.slot_wait_ms, 0.5), percentile (l.slot_wait_ms, 0.99),
+           percentile (l.slot_wait_ms, 1.0));
+  g_print ("| … the step that waited longest for its slot | %.1f ms | the frame before it ended %.1f ms before the step | |\n",
+           l.worst_slot_ms, l.worst_since_paint_ms);
+  g_print ("| … the frame itself: its start → painted (the app's part) | %u steps | median %.1f ms, p99 %.1f ms | max %.1f ms |\n",
+           l.frame_ms->len, percentile (l.frame_ms, 0.5), percentile (l.frame_ms, 0.99),
+           percentile (l.frame_ms, 1.0));
   g_print ("| 5 ms main-loop timer lateness | %u ticks | median %.1f ms, p99 %.1f ms | max %.1f ms |\n",
            l.timer_late_ms->len, percentile (l.timer_late_ms, 0.5), percentile (l.timer_late_ms, 0.99),
            percentile (l.timer_late_ms, 1.0));
@@ -300,6 +347,8 @@ bench_latency (PyrWindow *window)
   g_array_unref (l.interaction_ms);
   g_array_unref (l.timer_late_ms);
   g_array_unref (l.interaction_cpu_ms);
+  g_array_unref (l.slot_wait_ms);
+  g_array_unref (l.frame_ms);
 }
 
 /* ---- screenshots ---- */
