@@ -116,57 +116,6 @@ frame_self (PyrFlameTree *tree,
   return self;
 }
 
-PyrRgb *
-pyr_flame_colors_compute (PyrFlameTree      *tree,
-                          PyrFlameColorMode  mode,
-                          gboolean           dark,
-                          guint             *n_frames_out)
-{
-  PyrProfile *profile = pyr_flame_tree_get_profile (tree);
-  guint n_frames = pyr_profile_get_n_frames (profile);
-  guint n_nodes = pyr_flame_tree_get_n_nodes (tree);
-  PyrRgb *colours = g_new0 (PyrRgb, n_frames + 1);
-
-  if (mode == PYR_FLAME_COLOR_HEAT)
-    {
-      double max;
-      g_autofree double *self = frame_self (tree, n_frames, &max);
-
-      /* square root: a function with a quarter of the top's self time is already half way */
-      for (guint f = 0; f < n_frames; f++)
-        colours[f] = heat_colour (max > 0 ? sqrt (self[f] / max) : 0, dark);
-    }
-  else
-    {
-      g_autofree guint8 *done = g_new0 (guint8, n_frames + 1);
-      g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-      /* the key comes from a node's frame; any node of the frame will do */
-      for (guint32 node = 1; node < n_nodes; node++)
-        {
-          guint32 frame = pyr_flame_tree_get_frame (tree, node);
-          g_autofree char *key = NULL;
-          PyrRgb *colour;
-
-          if (frame >= n_frames || done[frame])
-            continue;
-          done[frame] = 1;
-          key = frame_key (tree, node, mode);
-          if (!(colour = g_hash_table_lookup (cache, key)))
-            {
-              colour = g_new (PyrRgb, 1);
-              *colour = key_colour (key, dark);
-              g_hash_table_insert (cache, g_steal_pointer (&key), colour);
-            }
-          colours[frame] = *colour;
-        }
-    }
-  /* the last slot is the root's */
-  colours[n_frames] = dark ? (PyrRgb) { 0.45, 0.45, 0.48 } : (PyrRgb) { 0.82, 0.82, 0.84 };
-  *n_frames_out = n_frames;
-  return colours;
-}
-
 static void
 legend_entry_free (PyrFlameLegendEntry *entry)
 {
@@ -185,72 +134,123 @@ heavier_first (gconstpointer a,
   return ea->weight < eb->weight ? 1 : ea->weight > eb->weight ? -1 : g_strcmp0 (ea->label, eb->label);
 }
 
+static GPtrArray *
+heat_legend (gboolean dark,
+             double   max)
+{
+  static const double steps[] = { 0, 0.25, 0.5, 0.75, 1 };
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) legend_entry_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      PyrFlameLegendEntry *entry = g_new0 (PyrFlameLegendEntry, 1);
+
+      entry->colour = heat_colour (steps[i], dark);
+      /* the scale is a square root of the top function's self time */
+      entry->weight = max * steps[i] * steps[i];
+      if (i == 0)
+        entry->label = g_strdup (_("Little self time"));
+      else if (i == G_N_ELEMENTS (steps) - 1)
+        entry->label = g_strdup (_("Most self time"));
+      g_ptr_array_add (entries, entry);
+    }
+  return entries;
+}
+
+PyrRgb *
+pyr_flame_colors_compute_all (PyrFlameTree      *tree,
+                              PyrFlameColorMode  mode,
+                              gboolean           dark,
+                              guint              max_entries,
+                              guint             *n_frames_out,
+                              GPtrArray        **legend_out)
+{
+  PyrProfile *profile = pyr_flame_tree_get_profile (tree);
+  guint n_frames = pyr_profile_get_n_frames (profile);
+  guint n_nodes = pyr_flame_tree_get_n_nodes (tree);
+  PyrRgb *colours = g_new0 (PyrRgb, n_frames + 1);
+  g_autofree double *self = NULL;
+  double max = 0;
+
+  if (mode == PYR_FLAME_COLOR_HEAT || legend_out != NULL)
+    self = frame_self (tree, n_frames, &max);
+
+  if (mode == PYR_FLAME_COLOR_HEAT)
+    {
+      /* square root: a function with a quarter of the top's self time is already half way */
+      for (guint f = 0; f < n_frames; f++)
+        colours[f] = heat_colour (max > 0 ? sqrt (self[f] / max) : 0, dark);
+      if (legend_out != NULL)
+        *legend_out = heat_legend (dark, max);
+    }
+  else
+    {
+      /* one entry per key (module or file): its colour, and its legend line and weight;
+       * a frame's key comes from any of its nodes, read once per frame */
+      g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) legend_entry_free);
+      g_autoptr(GHashTable) by_key = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree guint8 *done = g_new0 (guint8, n_frames + 1);
+
+      for (guint32 node = 1; node < n_nodes; node++)
+        {
+          guint32 frame = pyr_flame_tree_get_frame (tree, node);
+          g_autofree char *key = NULL;
+          PyrFlameLegendEntry *entry;
+
+          if (frame >= n_frames || done[frame])
+            continue;
+          done[frame] = 1;
+          key = frame_key (tree, node, mode);
+          if (!(entry = g_hash_table_lookup (by_key, key)))
+            {
+              entry = g_new0 (PyrFlameLegendEntry, 1);
+              entry->colour = key_colour (key, dark);
+              entry->label = mode == PYR_FLAME_COLOR_FILE ? g_path_get_basename (key) : g_strdup (key);
+              if (entry->label[0] == '\0')
+                {
+                  g_free (entry->label);
+                  entry->label = g_strdup (_("(unknown)"));
+                }
+              entry->tooltip = g_steal_pointer (&key);
+              g_hash_table_insert (by_key, entry->tooltip, entry);
+              g_ptr_array_add (entries, entry);
+            }
+          colours[frame] = entry->colour;
+          if (self != NULL)
+            entry->weight += self[frame];
+        }
+      if (legend_out != NULL)
+        {
+          g_ptr_array_sort (entries, heavier_first);
+          if (entries->len > max_entries)
+            g_ptr_array_set_size (entries, max_entries);
+          *legend_out = g_steal_pointer (&entries);
+        }
+    }
+  /* the last slot is the root's */
+  colours[n_frames] = dark ? (PyrRgb) { 0.45, 0.45, 0.48 } : (PyrRgb) { 0.82, 0.82, 0.84 };
+  *n_frames_out = n_frames;
+  return colours;
+}
+
+PyrRgb *
+pyr_flame_colors_compute (PyrFlameTree      *tree,
+                          PyrFlameColorMode  mode,
+                          gboolean           dark,
+                          guint             *n_frames)
+{
+  return pyr_flame_colors_compute_all (tree, mode, dark, 0, n_frames, NULL);
+}
+
 GPtrArray *
 pyr_flame_colors_legend (PyrFlameTree      *tree,
                          PyrFlameColorMode  mode,
                          gboolean           dark,
                          guint              max_entries)
 {
-  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) legend_entry_free);
-  PyrProfile *profile = pyr_flame_tree_get_profile (tree);
-  guint n_frames = pyr_profile_get_n_frames (profile);
-  double max;
-  g_autofree double *self = frame_self (tree, n_frames, &max);
+  GPtrArray *legend = NULL;
+  guint n_frames;
 
-  if (mode == PYR_FLAME_COLOR_HEAT)
-    {
-      static const double steps[] = { 0, 0.25, 0.5, 0.75, 1 };
-
-      for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-        {
-          PyrFlameLegendEntry *entry = g_new0 (PyrFlameLegendEntry, 1);
-
-          entry->colour = heat_colour (steps[i], dark);
-          /* the scale is a square root of the top function's self time */
-          entry->weight = max * steps[i] * steps[i];
-          if (i == 0)
-            entry->label = g_strdup (_("Little self time"));
-          else if (i == G_N_ELEMENTS (steps) - 1)
-            entry->label = g_strdup (_("Most self time"));
-          g_ptr_array_add (entries, entry);
-        }
-      return entries;
-    }
-
-  {
-    g_autoptr(GHashTable) by_key = g_hash_table_new (g_str_hash, g_str_equal);
-    g_autofree guint8 *done = g_new0 (guint8, n_frames + 1);
-    guint n_nodes = pyr_flame_tree_get_n_nodes (tree);
-
-    for (guint32 node = 1; node < n_nodes; node++)
-      {
-        guint32 frame = pyr_flame_tree_get_frame (tree, node);
-        g_autofree char *key = NULL;
-        PyrFlameLegendEntry *entry;
-
-        if (frame >= n_frames || done[frame])
-          continue;
-        done[frame] = 1;
-        key = frame_key (tree, node, mode);
-        if (!(entry = g_hash_table_lookup (by_key, key)))
-          {
-            entry = g_new0 (PyrFlameLegendEntry, 1);
-            entry->colour = key_colour (key, dark);
-            entry->label = mode == PYR_FLAME_COLOR_FILE ? g_path_get_basename (key) : g_strdup (key);
-            if (entry->label[0] == '\0')
-              {
-                g_free (entry->label);
-                entry->label = g_strdup (_("(unknown)"));
-              }
-            entry->tooltip = g_steal_pointer (&key);
-            g_hash_table_insert (by_key, entry->tooltip, entry);
-            g_ptr_array_add (entries, entry);
-          }
-        entry->weight += self[frame];
-      }
-  }
-  g_ptr_array_sort (entries, heavier_first);
-  if (entries->len > max_entries)
-    g_ptr_array_set_size (entries, max_entries);
-  return entries;
+  g_free (pyr_flame_colors_compute_all (tree, mode, dark, max_entries, &n_frames, &legend));
+  return legend;
 }

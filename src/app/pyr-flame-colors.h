@@ -47,5 +47,13 @@ GPtrArray *pyr_flame_colors_legend  (PyrFlameTree      *tree,
                                      PyrFlameColorMode  mode,
                                      gboolean           dark,
                                      guint              max_entries);
+/* Both at once, in one pass over the tree (what a new tree needs): the colours, and the
+ * legend in *legend (when not NULL). */
+PyrRgb    *pyr_flame_colors_compute_all (PyrFlameTree      *tree,
+                                         PyrFlameColorMode  mode,
+                                         gboolean           dark,
+                                         guint              max_entries,
+                                         guint             *n_frames,
+                                         GPtrArray        **legend);
 
 G_END_DECLS

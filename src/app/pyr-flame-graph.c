@@ -710,8 +710,8 @@ layout_thread (GTask        *task,
                                              job->view_x, job->view_width);
   if (job->need_colours)
     {
-      result->colours = pyr_flame_colors_compute (job->tree, job->color_mode, job->dark, &result->n_colours);
-      result->legend = pyr_flame_colors_legend (job->tree, job->color_mode, job->dark, LEGEND_MAX_ENTRIES);
+      result->colours = pyr_flame_colors_compute_all (job->tree, job->color_mode, job->dark, LEGEND_MAX_ENTRIES,
+                                                      &result->n_colours, &result->legend);
     }
   g_task_return_pointer (task, result, (GDestroyNotify) layout_result_free);
 }
