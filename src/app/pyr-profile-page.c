@@ -81,6 +81,8 @@ struct _PyrProfilePage
   PyrFunctionsView    *functions_view;
   PyrDetailsPane      *details_pane;
   GtkToggleButton     *details_toggle;
+  gboolean             details_chosen;   /* the user toggled the pane: no more showing it for them */
+  gboolean             details_showing;  /* the page itself is toggling it */
   GtkBox              *legend_box;
   GSettings           *settings;      /* NULL when the schema is not installed (running from a build) */
 
@@ -288,12 +290,27 @@ update_details (PyrProfilePage *self)
                              pyr_flame_graph_get_selected_node (self->flame_graph));
 }
 
+/* The pane starts hidden (the graph gets the width) and shows itself on the first selection,
+ * unless the user has chosen with its button or F9. */
+static void
+on_details_toggled (PyrProfilePage *self)
+{
+  if (!self->details_showing)
+    self->details_chosen = TRUE;
+}
+
 static void
 on_flame_selection_changed (PyrProfilePage *self)
 {
   guint32 node = pyr_flame_graph_get_selected_node (self->flame_graph);
   guint32 function;
 
+  if (node != PYR_ID_NONE && !self->details_chosen && !gtk_toggle_button_get_active (self->details_toggle))
+    {
+      self->details_showing = TRUE;
+      gtk_toggle_button_set_active (self->details_toggle, TRUE);
+      self->details_showing = FALSE;
+    }
   update_frame_actions (self);
   update_details (self);
   if (self->syncing_selection || self->table == NULL)
@@ -1584,6 +1601,7 @@ pyr_profile_page_init (PyrProfilePage *self)
   }
   g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
   g_object_bind_property (self->details_toggle, "active", self->details_pane, "visible", G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->details_toggle, "toggled", G_CALLBACK (on_details_toggled), self);
   g_signal_connect_swapped (self->details_pane, "notify::visible", G_CALLBACK (update_details), self);
   g_signal_connect_swapped (self->details_pane, "node-activated", G_CALLBACK (on_details_node_activated), self);
   g_signal_connect_swapped (self->details_pane, "function-activated",

@@ -1677,7 +1677,8 @@ test_details_pane_stack_and_callers (void)
   guint32 main_node, compute, parse;
   guint32 selected;
 
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (pane)));
+  /* hidden until something is selected: the graph has the width */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (pane)));
   g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, PYR_ID_NONE);
 
   main_node = child_named (tree, 0, "main");
@@ -1690,6 +1691,7 @@ test_details_pane_stack_and_callers (void)
     g_assert_true (pyr_flame_graph_get_node_area (graph, parse, &area));
     pyr_flame_graph_set_selected_node (graph, parse);
   }
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (pane)));
   g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, parse);
 
   /* the stack, root → frame */
@@ -1724,6 +1726,7 @@ test_details_pane_stack_and_callers (void)
   gtk_widget_activate_action (GTK_WIDGET (page), "page.toggle-details", NULL);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (pane)));
   pyr_flame_graph_set_selected_node (graph, compute);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (pane)));   /* the user's choice holds */
   g_assert_cmpuint (pyr_details_pane_get_node (pane), ==, selected);
   gtk_widget_activate_action (GTK_WIDGET (page), "page.toggle-details", NULL);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (pane)));
