@@ -64,6 +64,7 @@ struct _PyrProfilePage
   AdwStatusPage       *error_page;
   GtkProgressBar      *progress_bar;
   GtkBox              *breadcrumbs;
+  GtkScrolledWindow   *breadcrumbs_scroller;
   GtkLabel            *matched_label;
   GtkToggleButton     *flame_toggle;
   GtkToggleButton     *order_toggle;
@@ -198,6 +199,14 @@ on_crumb_clicked (GtkButton      *button,
   guint32 node = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "node"));
 
   pyr_flame_graph_zoom_to (self->flame_graph, node);
+}
+
+/* In a narrow window the crumbs scroll: the one zoomed to, at the end, is the one to see. */
+static void
+on_breadcrumbs_resized (GtkAdjustment *adjustment)
+{
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                        - gtk_adjustment_get_page_size (adjustment));
 }
 
 static void
@@ -1541,6 +1550,7 @@ pyr_profile_page_class_init (PyrProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, error_page);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, breadcrumbs);
+  gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, breadcrumbs_scroller);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, matched_label);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, flame_toggle);
   gtk_widget_class_bind_template_child (widget_class, PyrProfilePage, order_toggle);
@@ -1600,6 +1610,8 @@ pyr_profile_page_init (PyrProfilePage *self)
     gtk_widget_add_controller (GTK_WIDGET (self->search_entry), shortcuts);
   }
   g_signal_connect_swapped (self->flame_toggle, "toggled", G_CALLBACK (on_flame_toggled), self);
+  g_signal_connect (gtk_scrolled_window_get_hadjustment (self->breadcrumbs_scroller), "changed",
+                    G_CALLBACK (on_breadcrumbs_resized), NULL);
   g_object_bind_property (self->details_toggle, "active", self->details_pane, "visible", G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (self->details_toggle, "toggled", G_CALLBACK (on_details_toggled), self);
   g_signal_connect_swapped (self->details_pane, "notify::visible", G_CALLBACK (update_details), self);

@@ -1737,6 +1737,44 @@ test_details_pane_stack_and_callers (void)
 }
 
 static gboolean
+crumbs_at_end (gpointer data)
+{
+  GtkAdjustment *adj = data;
+
+  return gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj) + 1 &&
+         gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 0.5;
+}
+
+/* Zoomed deep in a narrow window, the breadcrumbs scroll to show the crumb zoomed to. */
+static void
+test_breadcrumbs_show_the_zoomed_frame (void)
+{
+  static const char *const stacks[] = {
+    "a_rather_long_function_name_one;a_rather_long_function_name_two;a_rather_long_function_name_three;"
+    "a_rather_long_function_name_four;a_rather_long_function_name_five;a_rather_long_function_name_six;"
+    "a_rather_long_function_name_seven", NULL };
+  static const guint counts[] = { 10 };
+  GtkWidget *window;
+  PyrProfilePage *page = page_for_stacks (stacks, counts, &window);
+  PyrFlameGraph *graph = pyr_profile_page_get_flame_graph (page);
+  PyrFlameTree *tree = pyr_flame_graph_get_tree (graph);
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                                                   PYR_TYPE_PROFILE_PAGE,
+                                                                                   "breadcrumbs_scroller"));
+  const guint32 *children;
+  guint32 node = 0;
+  guint n;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 500);
+  while ((children = pyr_flame_tree_get_children (tree, node, &n)) != NULL && n > 0)
+    node = children[0];
+  pyr_flame_graph_zoom_to (graph, node);
+  wait_for (crumbs_at_end, gtk_scrolled_window_get_hadjustment (scroller));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate_main_loop ();
+}
+
+static gboolean
 same_colour (PyrRgb a,
              PyrRgb b)
 {
@@ -2005,6 +2043,7 @@ main (int    argc,
   g_test_add_func ("/page/live-functions-table-in-place", test_live_functions_table_in_place);
   g_test_add_func ("/page/merged-by-function", test_merged_by_function);
   g_test_add_func ("/page/details-pane-stack-and-callers", test_details_pane_stack_and_callers);
+  g_test_add_func ("/page/breadcrumbs-show-the-zoomed-frame", test_breadcrumbs_show_the_zoomed_frame);
   g_test_add_func ("/page/colours-legend-recursion-orientation", test_colours_legend_recursion_orientation);
   g_test_add_func ("/page/search-off-main-thread", test_search_off_main_thread);
   g_test_add_func ("/page/live-mode-keeps-scroll", test_live_mode_keeps_scroll);
