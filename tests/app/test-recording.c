@@ -376,6 +376,47 @@ test_output_and_exit_status (void)
   close_window (window);
 }
 
+/* Record Command with what people type: a shell running Python as a child.  The program's
+ * function reaches the flame graph, its output the pane, and the sampler's word that it
+ * follows the child shows as a note, not as the program's output. */
+static void
+test_command_through_a_wrapper (void)
+{
+  PyrWindow *window = new_window ();
+  g_autoptr(PyrRecordingRequest) request = pyr_recording_request_new ();
+  g_autofree char *output = NULL;
+  PyrRecordingPage *page;
+  FlameQuery q;
+  const char *argv[] = {
+    "sh", "-c", "echo from-the-shell; \"$0\" -c \"$1\"; exit 4",
+    python,
+    "import time\n"
+    "def wrapped_work():\n"
+    "    end = time.time() + 1.5\n"
+    "    while time.time() < end: pass\n"
+    "wrapped_work()\n"
+    "print('from-python', flush=True)\n",
+    NULL
+  };
+
+  request->argv = g_strdupv ((char **) argv);
+  page = pyr_window_record (window, request);
+  q.page = page;
+  q.function = "wrapped_work";
+  g_assert_cmpfloat (wait_for (flame_shows, &q, 30), >=, 0);
+  g_assert_cmpfloat (wait_for (page_finished, page, 30), >=, 0);
+  g_assert_null (pyr_recording_page_get_error (page));
+
+  output = pyr_recording_page_dup_output (page);
+  g_test_message ("%s", output);
+  g_assert_nonnull (strstr (output, "from-the-shell\n"));
+  g_assert_nonnull (strstr (output, "from-python\n"));
+  g_assert_nonnull (strstr (output, "the first Python process the command started"));
+  g_assert_null (strstr (output, "pyrometer-sampler:"));
+  g_assert_nonnull (strstr (output, "status 4"));
+  close_window (window);
+}
+
 static void
 test_output_is_bounded (void)
 {
@@ -889,6 +930,7 @@ main (int    argc,
     {
       g_test_add_func ("/recording/demo-live-stop-save-reopen", test_demo_live_stop_save_reopen);
       g_test_add_func ("/recording/output-and-exit-status", test_output_and_exit_status);
+      g_test_add_func ("/recording/command-through-a-wrapper", test_command_through_a_wrapper);
       g_test_add_func ("/recording/attach-kill-target-keeps-data", test_attach_kill_target_keeps_data);
       g_test_add_func ("/recording/attach-through-picker", test_attach_through_picker);
       g_test_add_func ("/recording/close-tab-while-recording", test_close_tab_while_recording);
