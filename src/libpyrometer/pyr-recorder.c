@@ -416,24 +416,39 @@ on_update_tick (gpointer data)
 static void read_stderr (PyrRecorder *self, GInputStream *stream);
 static void emit_messages (PyrRecorder *self, GBytes *bytes);
 
+/* One read from a pipe of the sampler's: the bytes, or NULL at the pipe's end (then *done is
+ * set and the recording may finish). */
+static GBytes *
+finish_pipe_read (PyrRecorder  *self,
+                  GObject      *source,
+                  GAsyncResult *result,
+                  gboolean     *done,
+                  const char   *what)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (bytes != NULL && g_bytes_get_size (bytes) > 0)
+    return bytes;
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("reading %s: %s", what, error->message);
+  g_clear_pointer (&bytes, g_bytes_unref);
+  *done = TRUE;
+  maybe_finish (self);
+  return NULL;
+}
+
 static void
 on_stderr_read (GObject      *source,
                 GAsyncResult *result,
                 gpointer      data)
 {
   g_autoptr(PyrRecorder) self = data;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = finish_pipe_read (self, source, result, &self->stderr_done,
+                                              "the sampler’s stderr");
 
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("reading the sampler’s stderr: %s", error->message);
-      self->stderr_done = TRUE;
-      maybe_finish (self);
-      return;
-    }
+  if (bytes == NULL)
+    return;
 
   g_string_append_len (self->stderr_text, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes));
   if (self->stderr_text->len > STDERR_KEEP)
@@ -477,19 +492,11 @@ on_program_output_read (GObject      *source,
                         gpointer      data)
 {
   g_autoptr(PyrRecorder) self = data;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = finish_pipe_read (self, source, result, &self->program_done,
+                                              "the program’s output");
 
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("reading the program’s output: %s", error->message);
-      g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
-      self->program_done = TRUE;
-      maybe_finish (self);
-      return;
-    }
+  if (bytes == NULL)
+    return;
   g_signal_emit (self, signals[SIGNAL_OUTPUT], 0, bytes);
   read_program_output (self, G_INPUT_STREAM (source));
 }
