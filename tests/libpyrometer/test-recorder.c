@@ -344,13 +344,34 @@ test_launch_live (Fixture       *fx,
   run_clear (&run);
 }
 
+/* Attaches recorder to a new 60 s target, recording into file, and lets it record for ms:
+ * the target, for the test to end. */
+static GSubprocess *
+attach_and_record (Fixture     *fx,
+                   PyrRecorder *recorder,
+                   GFile       *file,
+                   Run         *run,
+                   guint        ms)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocess *target = start_target (fx, "60");
+
+  pyr_recorder_set_pid (recorder, target_pid (target));
+  pyr_recorder_set_output_file (recorder, file);
+  run_init (run, recorder);
+  pyr_recorder_start (recorder, &error);
+  g_assert_no_error (error);
+  spin_main_loop (ms);
+  g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
+  return target;
+}
+
 static void
 test_attach_stop (Fixture       *fx,
                   gconstpointer  data)
 {
   g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
   g_autoptr(GSubprocess) target = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *recording = g_build_filename (fx->dir, "attach.pyrometer", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (recording);
   g_autofree char *hot = NULL;
@@ -361,13 +382,7 @@ test_attach_stop (Fixture       *fx,
   if (skip_without_python (fx))
     return;
 
-  target = start_target (fx, "60");
-  pyr_recorder_set_pid (recorder, target_pid (target));
-  pyr_recorder_set_output_file (recorder, file);
-  run_init (&run, recorder);
-  pyr_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  spin_main_loop (1000);
+  target = attach_and_record (fx, recorder, file, &run, 1000);
   g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
   pyr_recorder_stop (recorder);
   run_wait (&run);
@@ -393,7 +408,6 @@ test_target_killed (Fixture       *fx,
 {
   g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
   g_autoptr(GSubprocess) target = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *recording = g_build_filename (fx->dir, "killed-target.pyrometer", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (recording);
   g_autofree char *end_reason = NULL;
@@ -403,13 +417,7 @@ test_target_killed (Fixture       *fx,
   if (skip_without_python (fx))
     return;
 
-  target = start_target (fx, "60");
-  pyr_recorder_set_pid (recorder, target_pid (target));
-  pyr_recorder_set_output_file (recorder, file);
-  run_init (&run, recorder);
-  pyr_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  spin_main_loop (800);
+  target = attach_and_record (fx, recorder, file, &run, 800);
   before = pyr_recorder_get_n_samples (recorder);
   g_assert_cmpuint (before, >, 0);
   g_subprocess_force_exit (target);
@@ -431,7 +439,6 @@ test_sampler_killed (Fixture       *fx,
 {
   g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
   g_autoptr(GSubprocess) target = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *recording = g_build_filename (fx->dir, "killed-sampler.pyrometer", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (recording);
   guint before;
@@ -441,13 +448,7 @@ test_sampler_killed (Fixture       *fx,
   if (skip_without_python (fx))
     return;
 
-  target = start_target (fx, "60");
-  pyr_recorder_set_pid (recorder, target_pid (target));
-  pyr_recorder_set_output_file (recorder, file);
-  run_init (&run, recorder);
-  pyr_recorder_start (recorder, &error);
-  g_assert_no_error (error);
-  spin_main_loop (800);
+  target = attach_and_record (fx, recorder, file, &run, 800);
   before = pyr_recorder_get_n_samples (recorder);
   g_assert_cmpuint (before, >, 0);
   sampler = pyr_recorder_get_sampler_pid (recorder);
