@@ -150,10 +150,15 @@ def check_clock(name, path):
     clock = [f for f in spin if any(k == "N" and n.endswith("clock_gettime") for k, n in f)]
     roots = [f[0] for f in spin]
     root = max(set(roots), key=roots.count) if roots else None
-    good = [f for f in clock if f[0] == root and sleep_ok_after(f, ("P", "spin"))]
+    # a sample may catch libc's clock_gettime before or after its call into the vDSO (seen:
+    # 6 of 55 under load): a right stack too, but most must reach into the vDSO
+    good = [f for f in clock if f[0] == root and natives_after(f, ("P", "spin")) >= 1]
+    in_vdso = [f for f in good if natives_after(f, ("P", "spin")) >= 2]
     check(len(clock) >= 3, "%s clock: %d samples in clock_gettime" % (name, len(clock)))
+    check(len(in_vdso) >= 0.5 * len(clock),
+          "%s clock: spin -> clock_gettime -> the vDSO in %d of %d" % (name, len(in_vdso), len(clock)))
     ok = check(len(clock) > 0 and len(good) >= 0.9 * len(clock),
-               "%s clock: root %s, spin -> clock_gettime -> vDSO in %d of %d"
+               "%s clock: root %s, spin -> native frames only, in %d of %d"
                % (name, root, len(good), len(clock)))
     if not ok and clock:
         bad = [f for f in clock if f not in good]
@@ -162,10 +167,11 @@ def check_clock(name, path):
         print("        " + ";".join("%s:%s" % f for f in good[0]))
 
 
-def sleep_ok_after(frames, frame):
+def natives_after(frames, frame):
+    """How many frames follow the last `frame`, if all of them are native (else 0)."""
     i = max(j for j, f in enumerate(frames) if f == frame)
     tail = frames[i + 1:]
-    return len(tail) >= 2 and all(k == "N" for k, _ in tail)
+    return len(tail) if all(k == "N" for k, _ in tail) else 0
 
 
 def test_interpreter(name, argv, thorough):
