@@ -289,6 +289,8 @@ pyr_launch_attach (struct pyr_python     *py,
 {
   uint64_t start = monotonic_ns ();
   uint64_t limit = start + (uint64_t) (timeout_s * 1e9);
+  /* why a Python that was there could not be read, for the message if the command ends */
+  struct pyr_err unreadable = { 0 };
   int ret;
 
   if (deadline_ns != 0 && deadline_ns < limit)
@@ -298,8 +300,15 @@ pyr_launch_attach (struct pyr_python     *py,
       ret = try_attach (py, child, err);
       if (ret == 0)
         return 0;
+      if (ret != -ESRCH && ret != -PYR_ENOTPYTHON)
+        unreadable = *err;
       if (waitpid (child, child_status, WNOHANG) == child)
-        return pyr_err_set (err, -PYR_EEXITED, "the command exited before Python started");
+        {
+          if (unreadable.code != 0)
+            return pyr_err_set (err, -PYR_EEXITED, "the command exited before its Python "
+                                "could be read (%s)", unreadable.msg);
+          return pyr_err_set (err, -PYR_EEXITED, "the command exited before Python started");
+        }
       if (is_permanent (ret))
         return ret;
       if (*stop)

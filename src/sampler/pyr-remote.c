@@ -63,6 +63,110 @@ pyr_remote_read (struct pyr_remote *r,
   return 0;
 }
 
+/* Nearby regions are read as one: every region costs the kernel a look-up of its mapping and
+ * a pinning of its pages (~0.3-0.4 µs each on the 2-core VM of 2026-12, against ~1.5 µs for
+ * the whole call), and a sample's regions come in clumps (the runtime's fields, the
+ * interpreter's, a thread state).  A gap under a page between two regions can only hold bytes
+ * of pages the regions themselves touch, so a merged read faults exactly when one of the
+ * regions would. */
+#define MERGE_SPAN_MAX  4096u    /* one merged read covers at most this */
+#define BOUNCE_BYTES    8192u    /* merged reads land here, then are copied out */
+#define SORT_MAX        64u      /* more regions than this are read as given */
+
+struct merged
+{
+  uint64_t start;
+  uint64_t end;
+  uint8_t *bounce;   /* NULL: a single region read straight into its buffer */
+};
+
+/* Orders order[0..n) by the regions' addresses (insertion sort: n is small). */
+static void
+sort_by_address (const struct pyr_remote_iov *iov,
+                 uint32_t                    *order,
+                 size_t                       n)
+{
+  for (size_t i = 0; i < n; i++)
+    order[i] = (uint32_t) i;
+  for (size_t i = 1; i < n; i++)
+    {
+      uint32_t k = order[i];
+      size_t j = i;
+      for (; j > 0 && iov[order[j - 1]].addr > iov[k].addr; j--)
+        order[j] = order[j - 1];
+      order[j] = k;
+    }
+}
+
+static int
+readv_merged (struct pyr_remote           *r,
+              const struct pyr_remote_iov *iov,
+              size_t                       n)
+{
+  uint8_t bounce[BOUNCE_BYTES];
+  uint32_t order[SORT_MAX], group[SORT_MAX];
+  struct merged m[SORT_MAX];
+  struct iovec local[SORT_MAX], remote[SORT_MAX];
+  size_t nm = 0, used = 0, total = 0;
+  ssize_t got;
+
+  sort_by_address (iov, order, n);
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct pyr_remote_iov *v = &iov[order[i]];
+      uint64_t end = v->addr + v->len;
+      struct merged *last = nm > 0 ? &m[nm - 1] : NULL;
+
+      if (v->addr == 0 || end < v->addr)
+        return -EFAULT;
+      if (last != NULL && v->addr < last->end + 4096)
+        {
+          uint64_t new_end = end > last->end ? end : last->end;
+          size_t needed = (last->bounce == NULL ? last->end - last->start : 0)
+                          + (new_end - last->end);
+
+          if (new_end - last->start <= MERGE_SPAN_MAX && used + needed <= BOUNCE_BYTES)
+            {
+              if (last->bounce == NULL)
+                last->bounce = bounce + used;
+              used += needed;
+              last->end = new_end;
+              group[i] = (uint32_t) (nm - 1);
+              continue;
+            }
+        }
+      m[nm] = (struct merged) { v->addr, end, NULL };
+      group[i] = (uint32_t) nm++;
+    }
+
+  for (size_t g = 0; g < nm; g++)
+    {
+      remote[g].iov_base = (void *) (uintptr_t) m[g].start;
+      remote[g].iov_len = m[g].end - m[g].start;
+      local[g].iov_len = remote[g].iov_len;
+      local[g].iov_base = m[g].bounce;
+      total += remote[g].iov_len;
+    }
+  for (size_t i = 0; i < n; i++)
+    if (m[group[i]].bounce == NULL)
+      local[group[i]].iov_base = iov[order[i]].buf;
+
+  r->reads++;
+  got = process_vm_readv (r->pid, local, nm, remote, nm, 0);
+  if (got < 0)
+    return -errno;
+  if ((size_t) got != total)
+    return -EFAULT;
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct pyr_remote_iov *v = &iov[order[i]];
+      const struct merged *g = &m[group[i]];
+      if (g->bounce != NULL)
+        memcpy (v->buf, g->bounce + (v->addr - g->start), v->len);
+    }
+  return 0;
+}
+
 int
 pyr_remote_readv (struct pyr_remote           *r,
                   const struct pyr_remote_iov *iov,
@@ -83,6 +187,8 @@ pyr_remote_readv (struct pyr_remote           *r,
         }
       return 0;
     }
+  if (n > 1 && n <= SORT_MAX)
+    return readv_merged (r, iov, n);
 
   for (size_t i = 0; i < n; i++)
     {
