@@ -30,7 +30,32 @@ typedef struct
   GString    *line;
   gboolean    passthrough;   /* the current partial line is being written as it comes */
   gboolean    in_message;    /* inside a sampler message and its indented advice */
+  /* the sampler's notes ("sampling process 123, …"), held until the next progress update so
+   * a note that turns out to be the final error is not said twice */
+  GPtrArray  *notes;
 } RecordRun;
+
+static void
+print_notes (RecordRun  *run,
+             const char *except)
+{
+  for (guint i = 0; i < run->notes->len; i++)
+    {
+      const char *note = g_ptr_array_index (run->notes, i);
+
+      if (except == NULL || strstr (except, note) == NULL)
+        fprintf (stderr, _("pyrometer-cli record: note: %s\n"), note);
+    }
+  g_ptr_array_set_size (run->notes, 0);
+}
+
+static void
+on_message (PyrRecorder *recorder,
+            const char  *message,
+            RecordRun   *run)
+{
+  g_ptr_array_add (run->notes, g_strdup (message));
+}
 
 static void
 clear_progress (RecordRun *run)
@@ -98,6 +123,11 @@ static void
 on_updated (PyrRecorder *recorder,
             RecordRun   *run)
 {
+  if (run->notes->len > 0)
+    {
+      clear_progress (run);
+      print_notes (run, NULL);
+    }
   if (!run->show_progress || pyr_recorder_get_state (recorder) != PYR_RECORDER_STATE_RECORDING)
     return;
   /* The terminal control (back to the line's start, clear it) stays out of the message. */
@@ -317,15 +347,18 @@ pyr_cli_record (int    argc,
   run.loop = g_main_loop_new (NULL, FALSE);
   run.recorder = recorder;
   run.line = g_string_new (NULL);
+  run.notes = g_ptr_array_new_with_free_func (g_free);
   run.show_progress = (pid > 0 || connect != NULL) && isatty (STDERR_FILENO);
   g_signal_connect (recorder, "output", G_CALLBACK (on_output), &run);
   g_signal_connect (recorder, "updated", G_CALLBACK (on_updated), &run);
+  g_signal_connect (recorder, "message", G_CALLBACK (on_message), &run);
 
   if (!pyr_recorder_start (recorder, &error))
     {
       pyr_cli_print_error ("record", error);
       g_main_loop_unref (run.loop);
       g_string_free (run.line, TRUE);
+      g_ptr_array_unref (run.notes);
       return 1;
     }
   sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
@@ -339,6 +372,7 @@ pyr_cli_record (int    argc,
   if (run.line->len > 0 && !is_sampler_line (&run, run.line->str))
     fputs (run.line->str, stderr);
   g_signal_handlers_disconnect_by_data (recorder, &run);
+  print_notes (&run, run.error != NULL ? run.error->message : NULL);
 
   if (run.error != NULL)
     {
@@ -369,5 +403,6 @@ pyr_cli_record (int    argc,
   g_clear_error (&run.error);
   g_main_loop_unref (run.loop);
   g_string_free (run.line, TRUE);
+  g_ptr_array_unref (run.notes);
   return status;
 }

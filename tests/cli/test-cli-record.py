@@ -93,6 +93,20 @@ class Record(unittest.TestCase):
         self.assertGreater(recorded, 30)
         self.assertEqual(samples_in(out_file), recorded)
 
+    def test_sampler_notes_are_shown_once(self):
+        # the sampler's notes reach the terminal (they used to be filtered out with its errors)
+        out_file = self.path("wrapped.pyrometer")
+        command = "%s %s 1; exit 4" % (PYTHON, self.script)
+        rc, out, err = run("record", "-r", "200", "-o", out_file, "--", "sh", "-c", command)
+        self.assertEqual(rc, 4, err)
+        self.assertIn("hot_spin", out)
+        self.assertEqual(err.count("note: sampling process"), 1, err)
+        self.assertIn("the first Python process the command started", err)
+        # a command that never runs Python: the note says why nothing was recorded
+        rc, out, err = run("record", "-o", self.path("none.pyrometer"), "--", "sh", "-c", "sleep 0.2")
+        self.assertEqual(err.count("exited before Python started"), 1, err)
+        self.assertIn("samples 0", out)
+
     def test_output_format_by_extension(self):
         for name, check in (("out.svg", lambda t: "<svg" in t),
                             ("out.json", lambda t: "speedscope" in t),
