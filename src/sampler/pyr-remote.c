@@ -37,6 +37,25 @@ read_mem_fd (struct pyr_remote *r,
   return 0;
 }
 
+/* One process_vm_readv that must bring all total bytes. */
+static int
+readv_all (struct pyr_remote  *r,
+           const struct iovec *local,
+           const struct iovec *remote,
+           size_t              n,
+           size_t              total)
+{
+  ssize_t got;
+
+  r->reads++;
+  got = process_vm_readv (r->pid, local, n, remote, n, 0);
+  if (got < 0)
+    return -errno;
+  if ((size_t) got != total)
+    return -EFAULT;
+  return 0;
+}
+
 int
 pyr_remote_read (struct pyr_remote *r,
                  uint64_t           addr,
@@ -45,7 +64,6 @@ pyr_remote_read (struct pyr_remote *r,
 {
   struct iovec local = { buf, len };
   struct iovec remote = { (void *) (uintptr_t) addr, len };
-  ssize_t n;
 
   if (len == 0)
     return 0;
@@ -54,13 +72,7 @@ pyr_remote_read (struct pyr_remote *r,
   if (r->use_mem)
     return read_mem_fd (r, addr, buf, len);
 
-  r->reads++;
-  n = process_vm_readv (r->pid, &local, 1, &remote, 1, 0);
-  if (n < 0)
-    return -errno;
-  if ((size_t) n != len)
-    return -EFAULT;
-  return 0;
+  return readv_all (r, &local, &remote, 1, len);
 }
 
 /* Nearby regions are read as one: every region costs the kernel a look-up of its mapping and
@@ -108,7 +120,7 @@ readv_merged (struct pyr_remote           *r,
   struct merged m[SORT_MAX];
   struct iovec local[SORT_MAX], remote[SORT_MAX];
   size_t nm = 0, used = 0, total = 0;
-  ssize_t got;
+  int ret;
 
   sort_by_address (iov, order, n);
   for (size_t i = 0; i < n; i++)
@@ -151,12 +163,8 @@ readv_merged (struct pyr_remote           *r,
     if (m[group[i]].bounce == NULL)
       local[group[i]].iov_base = iov[order[i]].buf;
 
-  r->reads++;
-  got = process_vm_readv (r->pid, local, nm, remote, nm, 0);
-  if (got < 0)
-    return -errno;
-  if ((size_t) got != total)
-    return -EFAULT;
+  if ((ret = readv_all (r, local, remote, nm, total)) < 0)
+    return ret;
   for (size_t i = 0; i < n; i++)
     {
       const struct pyr_remote_iov *v = &iov[order[i]];
@@ -175,7 +183,6 @@ pyr_remote_readv (struct pyr_remote           *r,
   struct iovec local[MAX_IOV];
   struct iovec remote[MAX_IOV];
   size_t total = 0;
-  ssize_t got;
 
   if (r->use_mem || n > MAX_IOV)
     {
@@ -200,13 +207,7 @@ pyr_remote_readv (struct pyr_remote           *r,
       remote[i].iov_len = iov[i].len;
       total += iov[i].len;
     }
-  r->reads++;
-  got = process_vm_readv (r->pid, local, n, remote, n, 0);
-  if (got < 0)
-    return -errno;
-  if ((size_t) got != total)
-    return -EFAULT;
-  return 0;
+  return readv_all (r, local, remote, n, total);
 }
 
 int
