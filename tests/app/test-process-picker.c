@@ -6,6 +6,7 @@
 #include <adwaita.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,13 @@ wait_until (gboolean (*done) (gpointer),
   return TRUE;
 }
 
+/* A target must not outlive a test that failed before stopping it: it spins for ever. */
+static void
+die_with_test (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static Target
 start_target (const char * const *prefix)
 {
@@ -58,7 +66,7 @@ start_target (const char * const *prefix)
   g_ptr_array_add (argv, NULL);
   g_assert_true (g_spawn_async_with_pipes (targets, (char **) argv->pdata, NULL,
                                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                           NULL, NULL, &t.pid, NULL, &t.out_fd, NULL, &error));
+                                           die_with_test, NULL, &t.pid, NULL, &t.out_fd, NULL, &error));
   g_assert_no_error (error);
   /* the whole "ready" line; the pipe stays open until the target is stopped */
   while (strchr (buf, '\n') == NULL && len < sizeof buf - 1)

@@ -19,6 +19,7 @@
 #include "pyr-function-table.h"
 #include "pyr-profile-loader.h"
 #include "pyr-recorder.h"
+#include "recorder-testutil.h"
 
 typedef struct
 {
@@ -40,22 +41,11 @@ typedef struct
   guint        live_samples;
 } Run;
 
-static const char *
-find_python (void)
-{
-  static const char *candidates[] = { "/usr/bin/python3.11", "/usr/bin/python3" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_EXECUTABLE))
-      return candidates[i];
-  return NULL;
-}
-
 static void
 fixture_setup (Fixture       *fx,
                gconstpointer  data)
 {
-  fx->python = find_python ();
+  fx->python = rtu_find_python ();
   fx->dir = g_dir_make_tmp ("pyr-recorder-connect-XXXXXX", NULL);
   g_assert_nonnull (fx->dir);
   fx->sampler = g_build_filename (g_getenv ("PYROMETER_BUILD_ROOT"), "src", "sampler",
@@ -96,17 +86,6 @@ fixture_teardown (Fixture       *fx,
   g_free (fx->sampler);
   g_free (fx->spin_script);
   g_free (fx->where);
-}
-
-static gboolean
-skip_without_python (Fixture *fx)
-{
-  if (fx->python == NULL)
-    {
-      g_test_skip ("no /usr/bin/python3.11 or /usr/bin/python3 to record");
-      return TRUE;
-    }
-  return FALSE;
 }
 
 static void
@@ -202,51 +181,11 @@ on_updated (PyrRecorder *recorder,
 }
 
 static void
-on_waited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  Run *run = data;
-
-  pyr_recorder_wait_finish (PYR_RECORDER (source), result, &run->error);
-  run->done = TRUE;
-}
-
-static gboolean
-on_deadline (gpointer data)
-{
-  g_error ("the recording did not end in time");
-  return G_SOURCE_REMOVE;
-}
-
-static void
 run_wait (Run         *run,
           PyrRecorder *recorder)
 {
-  guint deadline = g_timeout_add_seconds (60, on_deadline, NULL);
-
-  pyr_recorder_wait_async (recorder, NULL, on_waited, run);
-  while (!run->done)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (deadline);
-}
-
-static char *
-hottest_function (PyrProfile *profile,
-                  double     *share)
-{
-  g_autoptr(PyrCallTree) tree = pyr_call_tree_new (profile, NULL, PYR_CALL_TREE_MERGED, NULL, NULL);
-  g_autoptr(PyrFunctionTable) table = pyr_function_table_new (tree, PYR_FUNCTION_TABLE_BY_FUNCTION);
-  g_autofree guint32 *order = NULL;
-  guint n = 0;
-  guint32 frame;
-
-  order = pyr_function_table_get_sorted (table, PYR_FUNCTION_TABLE_SORT_SELF, &n);
-  if (n == 0)
-    return NULL;
-  frame = pyr_function_table_get_frame (table, order[0]);
-  *share = pyr_function_table_get_self (table, order[0]) / pyr_function_table_get_total_weight (table);
-  return g_strdup (pyr_profile_get_string (profile, pyr_profile_get_frame_name (profile, frame)));
+  rtu_wait (recorder, NULL, &run->error);
+  run->done = TRUE;
 }
 
 /* Over a unix socket: live samples, stop, the file loads to the same samples; the sampler ends
@@ -267,7 +206,7 @@ test_unix_live_stop (Fixture       *fx,
   Run run = { 0 };
   guint deadline;
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
   start_target (fx);
   start_sampler (fx, address, fx->target);
@@ -281,7 +220,7 @@ test_unix_live_stop (Fixture       *fx,
   g_assert_no_error (error);
   g_assert_cmpint (pyr_recorder_get_sampler_pid (recorder), ==, 0);   /* none of ours */
 
-  deadline = g_timeout_add_seconds (60, on_deadline, NULL);
+  deadline = rtu_add_deadline (60);
   while (run.live_samples < 20)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (deadline);
@@ -291,7 +230,7 @@ test_unix_live_stop (Fixture       *fx,
   g_assert_no_error (run.error);
   g_assert_cmpint (pyr_recorder_get_state (recorder), ==, PYR_RECORDER_STATE_FINISHED);
   g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >=, run.live_samples);
-  hot = hottest_function (pyr_recorder_get_profile (recorder), &share);
+  hot = rtu_hottest_function (pyr_recorder_get_profile (recorder), &share);
   g_assert_cmpstr (hot, ==, "spin");
   g_assert_cmpfloat (share, >, 0.8);
 
@@ -316,7 +255,7 @@ test_tcp_duration (Fixture       *fx,
   Run run = { 0 };
   gint64 start;
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
   start_target (fx);
   start_sampler (fx, "tcp:127.0.0.1:0", fx->target);

@@ -9,6 +9,7 @@
 #include "pyr-function-table.h"
 #include "pyr-profile-loader.h"
 #include "pyr-recorder.h"
+#include "recorder-testutil.h"
 #include "pyr-sampler-launcher.h"
 
 /* A target whose hot function and file are known; it prints "ready" once it spins. */
@@ -42,24 +43,13 @@ typedef struct
   GString     *output;
 } Run;
 
-static const char *
-find_python (void)
-{
-  static const char *candidates[] = { "/usr/bin/python3.11", "/usr/bin/python3" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_EXECUTABLE))
-      return candidates[i];
-  return NULL;
-}
-
 static void
 fixture_setup (Fixture       *fx,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
 
-  fx->python = find_python ();
+  fx->python = rtu_find_python ();
   fx->dir = g_dir_make_tmp ("pyr-recorder-XXXXXX", &error);
   g_assert_no_error (error);
   fx->script = g_build_filename (fx->dir, "spin_target.py", NULL);
@@ -68,41 +58,12 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *fx,
                   gconstpointer  data)
 {
-  remove_tree (fx->dir);
+  rtu_remove_tree (fx->dir);
   g_free (fx->dir);
   g_free (fx->script);
-}
-
-static gboolean
-skip_without_python (Fixture *fx)
-{
-  if (fx->python == NULL)
-    {
-      g_test_skip ("no /usr/bin/python3.11 or /usr/bin/python3 to record");
-      return TRUE;
-    }
-  return FALSE;
 }
 
 static void
@@ -120,24 +81,6 @@ on_output (PyrRecorder *recorder,
            Run         *run)
 {
   g_string_append_len (run->output, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes));
-}
-
-static void
-on_waited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  Run *run = data;
-
-  pyr_recorder_wait_finish (PYR_RECORDER (source), result, &run->error);
-  run->done = TRUE;
-}
-
-static gboolean
-on_deadline (gpointer data)
-{
-  g_error ("the recording did not end in time");
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -161,12 +104,8 @@ run_clear (Run *run)
 static void
 run_wait (Run *run)
 {
-  guint deadline = g_timeout_add_seconds (60, on_deadline, NULL);
-
-  pyr_recorder_wait_async (run->recorder, NULL, on_waited, run);
-  while (!run->done)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (deadline);
+  rtu_wait (run->recorder, NULL, &run->error);
+  run->done = TRUE;
 }
 
 static gboolean
@@ -212,25 +151,6 @@ target_pid (GSubprocess *target)
   return g_ascii_strtoll (g_subprocess_get_identifier (target), NULL, 10);
 }
 
-/* Self weight of the hottest function, and its name. */
-static char *
-hottest_function (PyrProfile *profile,
-                  double     *share)
-{
-  g_autoptr(PyrCallTree) tree = pyr_call_tree_new (profile, NULL, PYR_CALL_TREE_MERGED, NULL, NULL);
-  g_autoptr(PyrFunctionTable) table = pyr_function_table_new (tree, PYR_FUNCTION_TABLE_BY_FUNCTION);
-  g_autofree guint32 *order = NULL;
-  guint n = 0;
-  guint32 frame;
-
-  order = pyr_function_table_get_sorted (table, PYR_FUNCTION_TABLE_SORT_SELF, &n);
-  if (n == 0)
-    return NULL;
-  frame = pyr_function_table_get_frame (table, order[0]);
-  *share = pyr_function_table_get_self (table, order[0]) / pyr_function_table_get_total_weight (table);
-  return g_strdup (pyr_profile_get_string (profile, pyr_profile_get_frame_name (profile, frame)));
-}
-
 static guint
 reimported_samples (const char *path)
 {
@@ -261,7 +181,7 @@ test_launch_output_apart (Fixture       *fx,
   g_autoptr(GString) messages = g_string_new (NULL);
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   pyr_recorder_set_command (recorder, (const char *[]) {
@@ -302,7 +222,7 @@ test_launch_live (Fixture       *fx,
   double share = 0;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   pyr_recorder_set_command (recorder, (const char *[]) { fx->python, fx->script, "1.5", "3", NULL });
@@ -334,7 +254,7 @@ test_launch_live (Fixture       *fx,
   profile = pyr_recorder_get_profile (recorder);
   g_assert_cmpuint (pyr_profile_get_n_samples (profile), ==, pyr_recorder_get_n_samples (recorder));
   g_assert_cmpuint (pyr_profile_get_n_samples (profile), >, 50);   /* ~300 expected; the machine may be loaded */
-  hot = hottest_function (profile, &share);
+  hot = rtu_hottest_function (profile, &share);
   g_assert_cmpstr (hot, ==, "hot_spin");
   g_assert_cmpfloat (share, >, 0.5);
   g_assert_cmpfloat (pyr_recorder_get_achieved_rate (recorder), >, 20);
@@ -379,7 +299,7 @@ test_attach_stop (Fixture       *fx,
   double share = 0;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   target = attach_and_record (fx, recorder, file, &run, 1000);
@@ -389,7 +309,7 @@ test_attach_stop (Fixture       *fx,
 
   g_assert_no_error (run.error);
   g_assert_cmpint (pyr_recorder_get_exit_status (recorder), ==, -1);
-  hot = hottest_function (pyr_recorder_get_profile (recorder), &share);
+  hot = rtu_hottest_function (pyr_recorder_get_profile (recorder), &share);
   g_assert_cmpstr (hot, ==, "hot_spin");
   end_reason = pyr_profile_dup_metadata (pyr_recorder_get_profile (recorder), "end-reason");
   g_assert_cmpstr (end_reason, ==, "signal");
@@ -414,7 +334,7 @@ test_target_killed (Fixture       *fx,
   guint before;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   target = attach_and_record (fx, recorder, file, &run, 800);
@@ -445,7 +365,7 @@ test_sampler_killed (Fixture       *fx,
   GPid sampler;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   target = attach_and_record (fx, recorder, file, &run, 800);
@@ -630,7 +550,7 @@ test_flatpak_spawn (Fixture       *fx,
   g_auto(GStrv) lines = NULL;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   real_sampler = pyr_sampler_find (&error);
@@ -697,7 +617,7 @@ test_demo_live (Fixture       *fx,
   PyrProfile *profile;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
   if (!g_file_test (demo, G_FILE_TEST_EXISTS))
     {
@@ -745,10 +665,9 @@ test_launch_stop_by_cancelling (Fixture       *fx,
   g_autoptr(PyrRecorder) recorder = pyr_recorder_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  guint deadline;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   pyr_recorder_set_command (recorder, (const char *[]) { fx->python, fx->script, "60", NULL });
@@ -757,11 +676,7 @@ test_launch_stop_by_cancelling (Fixture       *fx,
   g_assert_no_error (error);
   /* cancelling the wait stops the recording: the sampler passes SIGINT on to the command */
   g_timeout_add (1000, cancel_later, cancellable);
-  deadline = g_timeout_add_seconds (60, on_deadline, NULL);
-  pyr_recorder_wait_async (recorder, cancellable, on_waited, &run);
-  while (!run.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (deadline);
+  rtu_wait (recorder, cancellable, &run.error);
 
   g_assert_no_error (run.error);
   g_assert_cmpuint (pyr_recorder_get_n_samples (recorder), >, 0);
@@ -779,7 +694,7 @@ test_stop_at_once (Fixture       *fx,
   g_autoptr(GError) error = NULL;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
 
   /* stopping before the sampler even attached is not an error: nothing was recorded */
@@ -939,7 +854,7 @@ test_target_spin_exact_stack (Fixture       *fx,
   guint best = 0, n;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
   if (!g_file_test (spin, G_FILE_TEST_EXISTS))
     {
@@ -996,7 +911,7 @@ test_target_dies_by_signal (Fixture       *fx,
   g_autofree char *end_reason = NULL;
   Run run = { 0 };
 
-  if (skip_without_python (fx))
+  if (rtu_skip_without_python (fx->python))
     return;
   if (!g_file_test (exits, G_FILE_TEST_EXISTS))
     {
