@@ -17,7 +17,11 @@ struct pyr_remote
   int      mem_fd;     /* /proc/PID/mem, opened only when process_vm_readv is refused */
   bool     use_mem;
   uint64_t reads;      /* system calls made, for statistics */
+  uint8_t *bounce;     /* PYR_REMOTE_BOUNCE_BYTES: nearby regions are read into it as one */
 };
+
+#define PYR_PAGE_SIZE            4096u
+#define PYR_REMOTE_BOUNCE_BYTES  (128u * 1024)
 
 struct pyr_remote_iov
 {

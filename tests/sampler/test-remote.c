@@ -130,6 +130,45 @@ test_one_unreadable_region_fails_all (void)
   pages_clear (&p);
 }
 
+/* Frame objects as 3.9 keeps them: many small regions a few hundred bytes apart, more than
+ * one merged read may cover, in any order; and the same without a bounce buffer. */
+static void
+test_many_regions (void)
+{
+  enum { N = 600, STRIDE = 432, LEN = 112 };
+  size_t size = (size_t) N * STRIDE + PAGE;
+  uint8_t *src = g_malloc (size);
+  uint8_t (*dst)[LEN] = g_malloc ((size_t) N * LEN);
+  struct pyr_remote_iov *iov = g_new (struct pyr_remote_iov, N);
+  struct pyr_remote r;
+  struct pyr_err err = { 0 };
+
+  for (size_t i = 0; i < size; i++)
+    src[i] = (uint8_t) (i * 13 + i / 4093);
+  g_assert_cmpint (pyr_remote_open (&r, getpid (), (uint64_t) (uintptr_t) src, &err), ==, 0);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      memset (dst, 0, (size_t) N * LEN);
+      for (size_t i = 0; i < N; i++)
+        {
+          /* walk order: a leaf-to-root chain, partly descending, partly scattered */
+          size_t slot = i % 3 == 0 ? N - 1 - i : (i * 7) % N;
+          iov[i] = (struct pyr_remote_iov) { (uint64_t) (uintptr_t) (src + slot * STRIDE),
+                                             dst[i], LEN };
+        }
+      g_assert_cmpint (pyr_remote_readv (&r, iov, N), ==, 0);
+      for (size_t i = 0; i < N; i++)
+        g_assert_cmpmem (dst[i], LEN, (const uint8_t *) (uintptr_t) iov[i].addr, LEN);
+      /* the second pass: as when the buffer could not be allocated */
+      g_free (r.bounce);
+      r.bounce = NULL;
+    }
+  pyr_remote_close (&r);
+  g_free (iov);
+  g_free (dst);
+  g_free (src);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -140,5 +179,6 @@ main (int    argc,
                    test_unmapped_page_between_is_not_read);
   g_test_add_func ("/remote/one-unreadable-region-fails-all",
                    test_one_unreadable_region_fails_all);
+  g_test_add_func ("/remote/many-regions", test_many_regions);
   return g_test_run ();
 }
