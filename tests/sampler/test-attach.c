@@ -16,12 +16,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pyr-python.h"
+#include "sampler-testutil.h"
 
 struct interp
 {
@@ -72,14 +72,6 @@ find_interpreters (const char *source_root)
     }
 }
 
-static void
-allow_any_tracer (gpointer user_data)
-{
-#ifdef PR_SET_PTRACER
-  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-#endif
-}
-
 /* Starts script with one argument; returns its pid once it printed "ready", or 0. */
 static GPid
 start (const struct interp *in,
@@ -99,7 +91,7 @@ start (const struct interp *in,
     g_ptr_array_add (argv, (char *) arg);
   g_ptr_array_add (argv, NULL);
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                 allow_any_tracer, NULL, &pid, NULL, out_fd, NULL, NULL))
+                                 stu_allow_any_tracer, NULL, &pid, NULL, out_fd, NULL, NULL))
     return 0;
   while (len < sizeof buf - 1)
     {

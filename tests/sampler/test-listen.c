@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "pyr-stream-reader.h"
+#include "sampler-testutil.h"
 
 static char *sampler;
 static char *spin_script;
@@ -97,15 +97,6 @@ skip_without_python (void)
   return FALSE;
 }
 
-/* Under Yama's ptrace_scope 1 only ancestors may attach; the sampler is the target's sibling. */
-static void
-allow_any_tracer (gpointer user_data)
-{
-#ifdef PR_SET_PTRACER
-  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-#endif
-}
-
 /* Reads fd until a whole line containing `want` arrived (or timeout); returns what was read. */
 static char *
 read_until (int         fd,
@@ -147,7 +138,7 @@ spawn (const char * const *argv,
                       (out_fd == NULL ? G_SPAWN_STDOUT_TO_DEV_NULL : 0);
 
   g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, flags,
-                                           allow_any_tracer, NULL, &pid, NULL, out_fd, err_fd,
+                                           stu_allow_any_tracer, NULL, &pid, NULL, out_fd, err_fd,
                                            &error));
   g_assert_no_error (error);
   return pid;
@@ -180,25 +171,6 @@ target_stop (GPid pid,
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
   close (out_fd);
-}
-
-/* The target runs on, untraced, after the sampler is gone. */
-static void
-assert_target_running_free (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *status = NULL;
-  const char *state, *tracer;
-
-  g_usleep (100000);
-  g_assert_cmpint (waitpid (pid, NULL, WNOHANG), ==, 0);
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  state = strstr (status, "State:\t");
-  tracer = strstr (status, "TracerPid:\t");
-  g_assert_nonnull (state);
-  g_assert_nonnull (tracer);
-  g_assert_true (state[7] == 'R' || state[7] == 'S');
-  g_assert_true (tracer[11] == '0');
 }
 
 static int
@@ -422,7 +394,7 @@ test_unix_attach (void)
   g_assert_false (s.end);
 
   g_assert_cmpint (wait_exit (sp, 10), ==, 8);
-  assert_target_running_free (target);
+  stu_assert_target_running_free (target);
   g_assert_cmpint (lstat (sock, &st), <, 0);
   g_assert_cmpint (errno, ==, ENOENT);
   stream_clear (&s);
@@ -562,7 +534,7 @@ test_second_client_refused (void)
   decode (first, &s1);
   g_assert_cmpuint (s1.samples, >, 0);
   g_assert_cmpint (wait_exit (sp, 10), ==, 8);
-  assert_target_running_free (target);
+  stu_assert_target_running_free (target);
   stream_clear (&s1);
   stream_clear (&s2);
   close (err_fd);

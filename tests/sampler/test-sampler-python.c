@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "pyr-stream-reader.h"
+#include "sampler-testutil.h"
 
 struct interp
 {
@@ -135,14 +135,6 @@ struct target
 
 /* Under Yama's ptrace_scope 1 only ancestors may attach; the sampler is the target's sibling.
  * The exception a process grants stays with it across exec. */
-static void
-allow_any_tracer (gpointer user_data)
-{
-#ifdef PR_SET_PTRACER
-  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-#endif
-}
-
 /* Starts a script under an interpreter and waits for its "ready" line. */
 static gboolean
 target_start (const struct interp *in,
@@ -163,7 +155,7 @@ target_start (const struct interp *in,
   g_ptr_array_add (argv, NULL);
 
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                 allow_any_tracer, NULL, &t->pid, NULL, &t->out_fd, NULL, &error))
+                                 stu_allow_any_tracer, NULL, &t->pid, NULL, &t->out_fd, NULL, &error))
     {
       g_test_message ("cannot start %s: %s", in->name, error->message);
       return FALSE;
@@ -456,25 +448,6 @@ test_launch (gconstpointer data)
 }
 
 
-/* The target runs on, untraced, after the sampler is gone. */
-static void
-assert_target_running_free (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *status = NULL;
-  const char *state, *tracer;
-
-  /* let the scheduler show its state */
-  g_usleep (100000);
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  state = strstr (status, "State:\t");
-  tracer = strstr (status, "TracerPid:\t");
-  g_assert_nonnull (state);
-  g_assert_nonnull (tracer);
-  g_assert_true (state[7] == 'R' || state[7] == 'S');
-  g_assert_true (tracer[11] == '0');
-}
-
 /* Starts the sampler attached to pid writing to a pipe; returns its pid and the read end. */
 static GPid
 start_sampler_async (const char * const *args,
@@ -564,7 +537,7 @@ test_stop_signals (gconstpointer data)
       close (fd);
       g_assert_cmpint (code, ==, 0);
       g_assert_cmpuint (len, >, 100);
-      assert_target_running_free (t.pid);
+      stu_assert_target_running_free (t.pid);
       target_stop (&t);
     }
 }
@@ -592,7 +565,7 @@ test_reader_gone (gconstpointer data)
   drain (fd, 300, NULL, 0);
   close (fd);
   g_assert_cmpint (wait_exit (sp), ==, 8);
-  assert_target_running_free (t.pid);
+  stu_assert_target_running_free (t.pid);
   target_stop (&t);
 }
 
@@ -620,7 +593,7 @@ test_blocking (gconstpointer data)
     code = run_sampler (args, &out, &err);
   }
   g_test_message ("%s", err);
-  assert_target_running_free (t.pid);
+  stu_assert_target_running_free (t.pid);
   target_stop (&t);
   g_assert_cmpint (code, ==, 0);
   check_stream (file, &c);
@@ -644,7 +617,7 @@ test_blocking (gconstpointer data)
                            "--output", file, NULL };
     code = run_sampler (args, &out2, &err2);
   }
-  assert_target_running_free (t.pid);
+  stu_assert_target_running_free (t.pid);
   target_stop (&t);
   g_assert_cmpint (code, ==, 0);
   check_stream (file, &c);
