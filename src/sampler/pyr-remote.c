@@ -80,10 +80,11 @@ pyr_remote_read (struct pyr_remote *r,
  * a pinning of its pages (~0.3-0.4 µs each on the 2-core VM of 2026-12, against ~1.5 µs for
  * the whole call), and a sample's regions come in clumps: the runtime's fields, the
  * interpreter's, a thread state, and (<= 3.10) frame objects a few hundred bytes apart (50 of
- * them: 44 regions and 17 µs a sample before, 8 and 6 µs after).  A region joins a clump
+ * them: 44 regions and 17 µs a sample before, 6 and 6 µs after).  A region joins a clump
  * when less than a page lies between them: a gap under a page can only hold bytes of pages
  * the regions themselves touch, so a merged read faults exactly when one of the regions
  * would.  A clump is read into the bounce buffer and its regions copied out of it. */
+#define PAGE_SIZE_MIN    4096u          /* the smallest page any Linux target has */
 #define MERGE_SPAN_MAX   (32u * 1024)   /* one merged read covers at most this */
 #define CLUMPS_TRIED     8              /* a region is tried against the newest clumps only */
 
@@ -109,7 +110,7 @@ clump_for (const struct clump          *clumps,
       uint64_t lo = v->addr < c->start ? v->addr : c->start;
       uint64_t hi = end > c->end ? end : c->end;
 
-      if (end + PYR_PAGE_SIZE > c->start && v->addr < c->end + PYR_PAGE_SIZE
+      if (end + PAGE_SIZE_MIN > c->start && v->addr < c->end + PAGE_SIZE_MIN
           && hi - lo <= MERGE_SPAN_MAX)
         return (int64_t) (k - 1);
     }

@@ -20,7 +20,6 @@ struct pyr_remote
   uint8_t *bounce;     /* PYR_REMOTE_BOUNCE_BYTES: nearby regions are read into it as one */
 };
 
-#define PYR_PAGE_SIZE            4096u
 #define PYR_REMOTE_BOUNCE_BYTES  (128u * 1024)
 
 struct pyr_remote_iov

@@ -36,7 +36,6 @@ typedef struct
 
 typedef struct
 {
-  gboolean     done;
   GError      *error;
   guint        live_samples;
 } Run;
@@ -185,7 +184,6 @@ run_wait (Run         *run,
           PyrRecorder *recorder)
 {
   rtu_wait (recorder, NULL, &run->error);
-  run->done = TRUE;
 }
 
 /* Over a unix socket: live samples, stop, the file loads to the same samples; the sampler ends

@@ -36,7 +36,6 @@ typedef struct
 typedef struct
 {
   PyrRecorder *recorder;
-  gboolean     done;
   GError      *error;
   guint        n_updates;
   guint        live_samples;   /* samples seen while still recording */
@@ -105,7 +104,6 @@ static void
 run_wait (Run *run)
 {
   rtu_wait (run->recorder, NULL, &run->error);
-  run->done = TRUE;
 }
 
 static gboolean

@@ -1240,6 +1240,8 @@ test_unprivileged_other_user (void)
   uid_t uid = 0;
   g_autofree char *out = NULL, *err = NULL, *pid = NULL;
   g_autofree char *target_uid = NULL, *target_gid = NULL;
+  const char *target[] = { "/usr/bin/setpriv", NULL, NULL, "--clear-groups", "sleep", "30", NULL };
+  unsigned other;
   GPid child;
   int code;
 
@@ -1250,10 +1252,9 @@ test_unprivileged_other_user (void)
     }
   /* the other user needs no account: setpriv takes a bare number (65533 is nobody's
    * neighbour, unused on Debian) */
-  target_uid = g_strdup_printf ("--reuid=%u", uid == 65534 ? 65533u : 65534u);
-  target_gid = g_strdup_printf ("--regid=%u", uid == 65534 ? 65533u : 65534u);
-  const char *target[] = { "/usr/bin/setpriv", target_uid, target_gid,
-                           "--clear-groups", "sleep", "30", NULL };
+  other = uid == 65534 ? 65533u : 65534u;
+  target[1] = target_uid = g_strdup_printf ("--reuid=%u", other);
+  target[2] = target_gid = g_strdup_printf ("--regid=%u", other);
   g_assert_true (g_spawn_async (NULL, (char **) target, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
                                 NULL, &child, NULL));
   for (int i = 0; i < 200; i++)
